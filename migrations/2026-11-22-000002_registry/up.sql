@@ -66,7 +66,7 @@ CREATE TABLE plots (
     reference               text NOT NULL UNIQUE CHECK (reference ~ '^[A-Z0-9]{2,8}-[0-9]{1,7}$'),
     name                    text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     address                 text CHECK (length(address) BETWEEN 1 AND 300),
-    previously_part_of      uuid[] NOT NULL DEFAULT '{}',
+    previously_part_of      uuid[] NOT NULL DEFAULT '{}' CHECK (array_position(previously_part_of, NULL) IS NULL),
 
     -- Location. Always a MultiPolygon (a Polygon is stored as a one-part
     -- MultiPolygon), exterior rings counter-clockwise as RFC 7946 wants them

@@ -1,0 +1,197 @@
+//! The application: its state, its middleware and every route. `main` and the
+//! tests build the app with the same [`app`] function, so the app under test
+//! is the app in production.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, Responder, web};
+use tracing_actix_web::{RequestId, TracingLogger};
+use url::Url;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::config::ApiConfig;
+use crate::db::DbPool;
+use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
+use crate::openapi::ApiDoc;
+use crate::{health, ogc, plots};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub pool: DbPool,
+    /// Paging and counting settings.
+    pub api: ApiConfig,
+    /// The public base URL, if configured; otherwise each request's own.
+    pub public_url: Option<Url>,
+}
+
+impl AppState {
+    /// The base URL that links start with, without a trailing slash.
+    pub fn base_url(&self, req: &HttpRequest) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
+
+    /// A connection from the pool, or 503 when none comes in time.
+    pub async fn conn(&self) -> Result<crate::db::DbConn, ApiError> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// The OpenAPI document as served at `/api`.
+pub struct ApiDocument(pub String);
+
+/// Registers every documented route. Used by [`app`] and by [`openapi`].
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    ogc::configure(cfg);
+    plots::configure(cfg);
+    health::configure(cfg);
+}
+
+/// The OpenAPI document generated from the code.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    api
+}
+
+/// The OpenAPI document as the service serves it (pretty JSON, newline-terminated).
+pub fn openapi_json() -> String {
+    let mut json = openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+/// The whole application.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    let mut api_json = api
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    api_json.push('\n');
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(ApiDocument(api_json)))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest(format!("invalid query string: {err}")).into()
+        }))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|err, _| ApiError::invalid("path", err.to_string()).into()),
+        )
+        .app_data(web::JsonConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+        }))
+        .route("/api", web::get().to(serve_openapi))
+        .service(Scalar::with_url("/api.html", api))
+        .default_service(web::to(unknown_route))
+        .wrap(ErrorHandlers::new().default_handler(as_problem))
+        .wrap(actix_web::middleware::from_fn(request_id_header))
+        .wrap(TracingLogger::default())
+}
+
+async fn serve_openapi(doc: web::Data<ApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ogc::media::OPENAPI_JSON)
+        .body(doc.0.clone())
+}
+
+/// Unknown paths are 404; known paths with a method they do not take are
+/// 405 (the app's default service also answers for resources' unmatched methods).
+async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.match_pattern().is_some() {
+        return Ok(problem_response(&problem_for_status(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "{} is not allowed on {}; it is read-only",
+                req.method(),
+                req.path()
+            ),
+        ))
+        .customize()
+        .insert_header((header::ALLOW, "GET"))
+        .respond_to(&req)
+        .map_into_boxed_body());
+    }
+    Err(ApiError::NotFound(format!(
+        "there is no resource at {}",
+        req.path()
+    )))
+}
+
+/// Turns any error response that is not already problem+json (actix's own
+/// 404, 405, 413, …) into one.
+fn as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status.as_u16() {
+        405 => format!(
+            "{} is not allowed on {}",
+            res.request().method(),
+            res.request().path()
+        ),
+        413 => "the request body is too large".to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let (req, old) = res.into_parts();
+    let mut new: HttpResponse<BoxBody> = problem_response(&problem_for_status(status, detail));
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}
+
+/// Puts the request id that every log line of the request carries into the
+/// `x-request-id` response header, so a user can quote it.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let mut res = next.call(req).await?;
+    if let Some(id) = id
+        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+    {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}

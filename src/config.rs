@@ -1,0 +1,123 @@
+//! Typed configuration, read from the environment once in `main` and passed
+//! down explicitly. Every variable is documented in the README's table.
+
+use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+
+/// The default database: the local PostgreSQL that `scripts/dev.sh` prepares.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/naeringsareal";
+
+/// Database settings, shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// PostgreSQL connection URL (the database must allow `CREATE EXTENSION postgis`
+    /// or already have it). Never logged.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_default_value = true, hide_env_values = true)]
+    pub database_url: SecretString,
+
+    /// Connections in the pool.
+    #[arg(long, env = "NAERINGSAREAL_DB_POOL_SIZE", default_value = "16")]
+    pub pool_size: NonZeroU32,
+
+    /// How long a request waits for a free connection before it is answered 503.
+    #[arg(long, env = "NAERINGSAREAL_DB_POOL_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis)]
+    pub pool_timeout: Duration,
+
+    /// `statement_timeout` set on every connection: no query runs longer.
+    #[arg(long, env = "NAERINGSAREAL_DB_STATEMENT_TIMEOUT_MS", default_value = "10000", value_parser = parse_millis)]
+    pub statement_timeout: Duration,
+}
+
+/// Settings of the HTTP server (`serve`).
+#[derive(Debug, Clone, Args)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "NAERINGSAREAL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Public base URL of the service as clients reach it (e.g. behind a proxy:
+    /// `https://kart.example.no/naeringsareal`). Links in responses start with it.
+    /// Default: the scheme and host of each request.
+    #[arg(long, env = "NAERINGSAREAL_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+
+    /// HTTP worker threads. Default: one per CPU core.
+    #[arg(long, env = "NAERINGSAREAL_WORKERS")]
+    pub workers: Option<NonZeroUsize>,
+
+    #[command(flatten)]
+    pub api: ApiConfig,
+}
+
+/// Settings that shape API answers; part of the app state.
+#[derive(Debug, Clone, Args)]
+pub struct ApiConfig {
+    /// Page size when the request gives no `limit`.
+    #[arg(long, env = "NAERINGSAREAL_DEFAULT_LIMIT", default_value = "10")]
+    pub default_limit: NonZeroU32,
+
+    /// Largest page the server returns; a larger `limit` (up to 10000) is clamped to it.
+    #[arg(long, env = "NAERINGSAREAL_MAX_LIMIT", default_value = "1000")]
+    pub max_limit: NonZeroU32,
+
+    /// `numberMatched` is counted exactly up to this many matches; past it the
+    /// page leaves `numberMatched` out rather than make every page pay for a
+    /// full count. 0 turns counting off.
+    #[arg(long, env = "NAERINGSAREAL_COUNT_LIMIT", default_value = "1000")]
+    pub count_limit: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            default_limit: NonZeroU32::new(10).expect("non-zero"),
+            max_limit: NonZeroU32::new(1000).expect("non-zero"),
+            count_limit: 1000,
+        }
+    }
+}
+
+impl DbConfig {
+    /// A configuration for tests and tools: the given URL with small, safe defaults.
+    pub fn for_url(url: &str) -> Self {
+        Self {
+            database_url: SecretString::from(url.to_owned()),
+            pool_size: NonZeroU32::new(4).expect("non-zero"),
+            pool_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The URL, for the one place that opens connections.
+    pub(crate) fn url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}
+
+fn parse_millis(s: &str) -> Result<Duration, String> {
+    s.parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("`{s}` is not a whole number of milliseconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_is_not_printed_by_debug() {
+        let config = DbConfig::for_url("postgres://user:hunter2@db/x");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    #[test]
+    fn millis_parse_or_explain() {
+        assert_eq!(parse_millis("250"), Ok(Duration::from_millis(250)));
+        assert!(parse_millis("2s").unwrap_err().contains("milliseconds"));
+    }
+}

@@ -1,0 +1,117 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    land_use_codes (code) {
+        code -> Int4,
+        name_nb -> Text,
+        name_en -> Text,
+        plan_level -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    plot_versions (plot_id, version) {
+        plot_id -> Uuid,
+        version -> Int4,
+        valid_from -> Timestamptz,
+        changed_by -> Text,
+        operation -> Text,
+        data -> Jsonb,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    plots (id) {
+        id -> Uuid,
+        reference -> Text,
+        name -> Text,
+        address -> Nullable<Text>,
+        previously_part_of -> Array<Nullable<Uuid>>,
+        geom -> Geometry,
+        area_m2 -> Nullable<Float8>,
+        municipality -> Text,
+        locality -> Nullable<Text>,
+        cadastral_units -> Array<Nullable<Text>>,
+        land_use -> Int4,
+        land_use_status -> Text,
+        plan_id -> Nullable<Text>,
+        planning_status -> Text,
+        utilisation_percent -> Nullable<Float8>,
+        utilisation_type -> Nullable<Text>,
+        max_height_m -> Nullable<Float8>,
+        location_class -> Text,
+        readiness -> Text,
+        ownership -> Text,
+        owner_name -> Nullable<Text>,
+        offer_type -> Text,
+        price_nok_per_m2 -> Nullable<Int4>,
+        lease_nok_per_m2_year -> Nullable<Int4>,
+        price_note -> Nullable<Text>,
+        status -> Text,
+        available_from -> Nullable<Date>,
+        water_sewer -> Bool,
+        power_capacity_kw -> Nullable<Int4>,
+        district_heating -> Bool,
+        fibre -> Bool,
+        road_access -> Bool,
+        port_distance_m -> Nullable<Int4>,
+        port_name -> Nullable<Text>,
+        rail_terminal_distance_m -> Nullable<Int4>,
+        rail_terminal_name -> Nullable<Text>,
+        motorway_distance_m -> Nullable<Int4>,
+        motorway_junction_name -> Nullable<Text>,
+        station_distance_m -> Nullable<Int4>,
+        station_name -> Nullable<Text>,
+        contamination -> Text,
+        cultural_heritage -> Bool,
+        flood_zone -> Bool,
+        landslide_zone -> Bool,
+        quick_clay_zone -> Bool,
+        noise_zone -> Text,
+        ground_conditions -> Nullable<Text>,
+        focus_areas -> Array<Nullable<Text>>,
+        documents -> Jsonb,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        is_demo -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    reference_places (id) {
+        id -> Int4,
+        kind -> Text,
+        name -> Text,
+        road -> Nullable<Text>,
+        geom -> Geometry,
+        is_demo -> Bool,
+    }
+}
+
+diesel::joinable!(plot_versions -> plots (plot_id));
+diesel::joinable!(plots -> land_use_codes (land_use));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    land_use_codes,
+    plot_versions,
+    plots,
+    reference_places,
+);

@@ -1,0 +1,22 @@
+//! PostGIS functions used by the queries, declared for diesel.
+
+use diesel::sql_types::{Double, Integer};
+
+use postgis_diesel::sql_types::Geometry;
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// `ST_AsGeoJSON(geom, maxdecimaldigits)`: the geometry as GeoJSON text.
+    #[sql_name = "ST_AsGeoJSON"]
+    fn st_asgeojson(geom: Geometry, maxdecimaldigits: Integer) -> Text;
+
+    /// `ST_MakeEnvelope(xmin, ymin, xmax, ymax, srid)`: a box.
+    #[sql_name = "ST_MakeEnvelope"]
+    fn st_makeenvelope(
+        xmin: Double,
+        ymin: Double,
+        xmax: Double,
+        ymax: Double,
+        srid: Integer,
+    ) -> Geometry;
+}

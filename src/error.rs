@@ -1,0 +1,261 @@
+//! One error type for the API, one body shape: RFC 9457 problem details
+//! (`application/problem+json`). Internal causes go to the log only.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Problem type of a request whose parameters or body are wrong.
+pub const TYPE_INVALID_PARAMETER: &str = "urn:naeringsareal:problem:invalid-parameter";
+/// Problem type of a request for something that does not exist.
+pub const TYPE_NOT_FOUND: &str = "urn:naeringsareal:problem:not-found";
+/// Problem type of a request for something that has ended.
+pub const TYPE_GONE: &str = "urn:naeringsareal:problem:gone";
+/// Problem type of a request that the database could not serve in time.
+pub const TYPE_UNAVAILABLE: &str = "urn:naeringsareal:problem:unavailable";
+
+/// An error body (RFC 9457 problem details).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": TYPE_INVALID_PARAMETER,
+    "title": "Invalid query parameter",
+    "status": 400,
+    "detail": "limit: must be a whole number from 1 to 10000, got `0`",
+    "errors": [{"name": "limit", "reason": "must be a whole number from 1 to 10000, got `0`"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, in words a person can act on.
+    pub detail: String,
+    /// Each offending parameter or field, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One offending parameter or field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The name of the query parameter, path segment or body field.
+    pub name: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// An error for the field `name`.
+    pub fn new(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Everything a handler can answer other than success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// One or more query parameters are unknown or have invalid values (400).
+    #[error("invalid query parameters")]
+    InvalidParameters(Vec<FieldError>),
+    /// The request is malformed in a way that is not one parameter's fault (400).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The resource does not exist (404).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The resource existed but has ended (410).
+    #[error("gone: {0}")]
+    Gone(String),
+    /// The database could not give a connection in time (503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else (500). The cause is logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A single invalid parameter.
+    pub fn invalid(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidParameters(vec![FieldError::new(name, reason)])
+    }
+
+    /// The problem body for this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (problem_type, detail, errors) = match self {
+            Self::InvalidParameters(errors) => (
+                TYPE_INVALID_PARAMETER,
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.name, e.reason))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                errors.clone(),
+            ),
+            Self::BadRequest(detail) => (TYPE_INVALID_PARAMETER, detail.clone(), vec![]),
+            Self::NotFound(detail) => (TYPE_NOT_FOUND, detail.clone(), vec![]),
+            Self::Gone(detail) => (TYPE_GONE, detail.clone(), vec![]),
+            Self::Unavailable(_) => (
+                TYPE_UNAVAILABLE,
+                "the database is busy or unreachable; try again shortly".to_owned(),
+                vec![],
+            ),
+            Self::Internal(_) => (
+                "about:blank",
+                "the server failed to answer this request; the cause is in its log".to_owned(),
+                vec![],
+            ),
+        };
+        let title = match self {
+            Self::InvalidParameters(_) => "Invalid query parameter".to_owned(),
+            _ => status.canonical_reason().unwrap_or("Error").to_owned(),
+        };
+        Problem {
+            problem_type: problem_type.to_owned(),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::InvalidParameters(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+        let mut response = problem_response(&self.problem());
+        if matches!(self, Self::Unavailable(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// The HTTP response carrying `problem`.
+pub fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(problem)
+}
+
+/// A problem for a bare status (used for errors raised outside our handlers:
+/// unknown routes, wrong methods, actix's own refusals).
+pub fn problem_for_status(status: StatusCode, detail: impl Into<String>) -> Problem {
+    Problem {
+        problem_type: if status == StatusCode::NOT_FOUND {
+            TYPE_NOT_FOUND.to_owned()
+        } else {
+            "about:blank".to_owned()
+        },
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        errors: vec![],
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::NotFound("no such record".to_owned()),
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            // statement_timeout: the query ran out of time.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("statement timeout") =>
+            {
+                Self::Unavailable(info.message().to_owned())
+            }
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        use diesel_async::pooled_connection::deadpool::PoolError;
+        match error {
+            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => {
+                Self::Unavailable(error.to_string())
+            }
+            other => Self::Internal(anyhow::anyhow!("connection pool: {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_as_documented() {
+        assert_eq!(
+            ApiError::invalid("limit", "x").status_code(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::from(DieselError::NotFound).status_code(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ApiError::Unavailable("t".into()).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            ApiError::from(DieselError::RollbackTransaction).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn internal_causes_stay_out_of_the_body() {
+        let problem = ApiError::Internal(anyhow::anyhow!("password=hunter2")).problem();
+        let body = serde_json::to_string(&problem).unwrap();
+        assert!(!body.contains("hunter2"), "{body}");
+        assert_eq!(problem.status, 500);
+    }
+
+    #[test]
+    fn invalid_parameters_name_each_parameter() {
+        let problem = ApiError::InvalidParameters(vec![
+            FieldError::new("limit", "too small"),
+            FieldError::new("bbox", "needs 4 numbers"),
+        ])
+        .problem();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.errors.len(), 2);
+        assert!(problem.detail.contains("limit: too small"));
+        assert!(problem.detail.contains("bbox: needs 4 numbers"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Næringsareal: the registry of available business land, served as
+//! OGC API – Features and GeoJSON from PostGIS.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod ogc;
+pub mod openapi;
+pub mod params;
+pub mod plots;

@@ -1,0 +1,37 @@
+//! The OGC API – Features resources that are not about one collection:
+//! landing page, conformance and the list of collections.
+
+pub mod handlers;
+pub mod wire;
+
+pub use wire::Link;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Media types the API speaks.
+pub mod media {
+    pub const JSON: &str = "application/json";
+    pub const GEOJSON: &str = "application/geo+json";
+    pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.1";
+    pub const HTML: &str = "text/html";
+    pub const SCHEMA_JSON: &str = "application/schema+json";
+}
+
+/// The conformance classes the registry implements (only what really works).
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+];
+
+/// CRS84, the only CRS this version serves.
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+/// Registers the landing page, conformance and collections.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::landing_page)
+        .service(handlers::conformance)
+        .service(handlers::list_collections);
+}

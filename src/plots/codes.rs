@@ -1,0 +1,150 @@
+//! The code lists of a plot's properties. The database enforces the same
+//! lists with CHECK constraints; these types give the API its validation,
+//! its OpenAPI enumerations and its queryables.
+
+use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumString, VariantNames};
+use utoipa::ToSchema;
+
+macro_rules! code_list {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, EnumString, AsRefStr, VariantNames)]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+    };
+}
+
+code_list!(
+    /// Availability of a plot.
+    Status {
+        /// Free to be had.
+        Available,
+        /// Held for a company for a time.
+        Reserved,
+        /// In negotiation with a company.
+        UnderNegotiation,
+        /// Sold (usually ended).
+        Sold,
+        /// Leased out (feste).
+        Leased,
+        /// Taken off the market.
+        Withdrawn,
+    }
+);
+
+code_list!(
+    /// Whether the plan's land-use purpose is in force or planned (arealbruksstatus).
+    LandUseStatus { Current, Future }
+);
+
+code_list!(
+    /// How far planning has come.
+    PlanningStatus {
+        /// Business land in the master plan (kommuneplan) only.
+        MasterPlan,
+        /// A zoning plan (reguleringsplan) is being made.
+        ZoningInProgress,
+        /// Zoned: a zoning plan is in force.
+        Zoned,
+    }
+);
+
+code_list!(
+    /// How ready the plot is for building.
+    Readiness { Unzoned, Zoned, ReadyToBuild }
+);
+
+code_list!(
+    /// Who owns the plot.
+    Ownership { Public, Private, PortAuthority, Mixed }
+);
+
+code_list!(
+    /// How the plot is offered.
+    OfferType { Sale, Lease, SaleOrLease }
+);
+
+code_list!(
+    /// Known contamination of the ground.
+    Contamination { None, Suspected, Confirmed }
+);
+
+code_list!(
+    /// Noise zone (støysone) of the plot.
+    NoiseZone { None, Yellow, Red }
+);
+
+code_list!(
+    /// Focus areas of Drammen's strategic business plan that the plot suits.
+    FocusArea { PortLogistics, Health, GreenCircular, KnowledgeIt, General }
+);
+
+/// Drammen's ABC location class: A central by public transport, B outside the
+/// core with good road access, C away from the centre for space-demanding business.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumString,
+    AsRefStr,
+    VariantNames,
+)]
+pub enum LocationClass {
+    /// Central, by public transport: offices, many workers per m².
+    A,
+    /// Outside the core, good road access.
+    B,
+    /// Away from the centre by main roads: space-demanding business.
+    C,
+}
+
+/// What the permitted utilisation is measured in.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumString,
+    AsRefStr,
+    VariantNames,
+)]
+pub enum UtilisationType {
+    /// Bebygd areal: built-up area as a share of the plot.
+    #[serde(rename = "BYA")]
+    #[strum(serialize = "BYA")]
+    Bya,
+    /// Bruksareal: floor area as a share of the plot.
+    #[serde(rename = "BRA")]
+    #[strum(serialize = "BRA")]
+    Bra,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn wire_names_and_sql_names_agree() {
+        assert_eq!(Status::UnderNegotiation.as_ref(), "under_negotiation");
+        assert_eq!(
+            serde_json::to_value(Status::UnderNegotiation).unwrap(),
+            "under_negotiation"
+        );
+        assert_eq!(Status::from_str("port").ok(), None);
+        assert_eq!(LocationClass::from_str("B").unwrap(), LocationClass::B);
+        assert_eq!(UtilisationType::VARIANTS, ["BYA", "BRA"]);
+        assert_eq!(FocusArea::KnowledgeIt.as_ref(), "knowledge_it");
+    }
+}

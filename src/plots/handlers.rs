@@ -1,0 +1,323 @@
+//! Handlers of the plots collection.
+
+use actix_web::http::header::{self, EntityTag, IfNoneMatch};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+use serde_json::json;
+use strum::VariantNames;
+use uuid::Uuid;
+
+use super::COLLECTION_ID;
+use super::codes::{
+    Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
+    Readiness, Status,
+};
+use super::params::{ItemsQuery, ItemsRequest, encode_cursor};
+use super::queries::{self, Cursor};
+use super::wire::{PlotCollection, PlotFeature};
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::ogc::wire::{Collection, Extent, SpatialExtent, TemporalExtent};
+use crate::ogc::{CRS84, Link, media};
+use crate::params::{FormatParam, only_format_param};
+
+const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+
+/// The description of the plots collection, with its extent computed from the data.
+pub async fn describe_collection(
+    conn: &mut AsyncPgConnection,
+    base: &str,
+) -> Result<Collection, ApiError> {
+    let extent = queries::extent(conn).await?;
+    let url = format!("{base}/collections/{COLLECTION_ID}");
+    let bbox = match (extent.west, extent.south, extent.east, extent.north) {
+        (Some(w), Some(s), Some(e), Some(n)) => [w, s, e, n],
+        // No plots yet: the extent of Norway.
+        _ => [4.0, 57.9, 31.2, 71.2],
+    };
+    Ok(Collection {
+        id: COLLECTION_ID.to_owned(),
+        title: "Plots of business land".to_owned(),
+        description: "Plots of business land (næringsareal) that are, or will be, available, \
+                      with land use, planning status, location class, price and terms, power, \
+                      access and constraints. Ended plots (sold, withdrawn) are not listed. \
+                      The temporal extent and the `datetime` parameter refer to `updated_at`, \
+                      the time of each plot's last change."
+            .to_owned(),
+        item_type: "feature".to_owned(),
+        extent: Extent {
+            spatial: SpatialExtent {
+                bbox: vec![bbox],
+                crs: CRS84.to_owned(),
+            },
+            temporal: TemporalExtent {
+                interval: vec![[extent.first_update, extent.last_update]],
+                trs: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian".to_owned(),
+            },
+        },
+        crs: vec![CRS84.to_owned()],
+        storage_crs: CRS84.to_owned(),
+        links: vec![
+            Link::new(url.clone(), "self", media::JSON, "This collection"),
+            Link::new(
+                format!("{url}/items"),
+                "items",
+                media::GEOJSON,
+                "The plots as GeoJSON",
+            ),
+            Link::new(
+                format!("{url}/queryables"),
+                QUERYABLES_REL,
+                media::SCHEMA_JSON,
+                "Properties that can be filtered on",
+            ),
+        ],
+    })
+}
+
+/// The plots collection's description.
+#[utoipa::path(
+    tag = "Plots",
+    params(FormatParam),
+    responses(
+        (status = 200, description = "The collection", body = Collection, content_type = "application/json"),
+        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/collections/plots")]
+pub async fn get_collection(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    only_format_param(req.query_string())?;
+    let mut conn = state.conn().await?;
+    let collection = describe_collection(&mut conn, &state.base_url(&req)).await?;
+    Ok(HttpResponse::Ok().json(collection))
+}
+
+/// A page of plots as GeoJSON, filtered by box, time and properties, in a
+/// stable order. Follow `next` links for the following pages: they stay
+/// correct while plots are added or changed (keyset paging).
+#[utoipa::path(
+    tag = "Plots",
+    params(ItemsQuery),
+    responses(
+        (status = 200, description = "A page of plots", body = PlotCollection, content_type = "application/geo+json"),
+        (status = 400, description = "Unknown or invalid query parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/collections/plots/items")]
+pub async fn list_plots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request = ItemsRequest::parse(req.query_string(), &state.api)?;
+    let mut conn = state.conn().await?;
+    let page = queries::list(
+        &mut conn,
+        &request.filter,
+        request.cursor,
+        i64::from(request.limit),
+    )
+    .await?;
+    // A full count is paid for only when it is small; the first page of a
+    // short answer needs no count at all.
+    let number_matched = if request.cursor.is_none() && !page.has_next {
+        Some(page.rows.len() as u64)
+    } else {
+        queries::count_up_to(&mut conn, &request.filter, state.api.count_limit).await?
+    };
+    drop(conn);
+
+    let base = state.base_url(&req);
+    let items_url = format!("{base}/collections/{COLLECTION_ID}/items");
+    let link_with = |cursor: Option<Cursor>| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in request.pairs.iter().filter(|(n, _)| n != "cursor") {
+            query.append_pair(name, value);
+        }
+        if let Some(cursor) = cursor {
+            query.append_pair("cursor", &encode_cursor(cursor));
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            items_url.clone()
+        } else {
+            format!("{items_url}?{query}")
+        }
+    };
+    let mut links = vec![
+        Link::new(
+            link_with(request.cursor),
+            "self",
+            media::GEOJSON,
+            "This page",
+        ),
+        Link::new(
+            format!("{base}/collections/{COLLECTION_ID}"),
+            "collection",
+            media::JSON,
+            "The collection",
+        ),
+    ];
+    if let (true, Some(last)) = (page.has_next, page.rows.last()) {
+        links.push(Link::new(
+            link_with(Some(Cursor::After(last.id))),
+            "next",
+            media::GEOJSON,
+            "Next page",
+        ));
+    }
+    if let (true, Some(first)) = (page.has_prev, page.rows.first()) {
+        links.push(Link::new(
+            link_with(Some(Cursor::Before(first.id))),
+            "prev",
+            media::GEOJSON,
+            "Previous page",
+        ));
+    }
+    let features = page
+        .rows
+        .into_iter()
+        .map(PlotFeature::from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let body = PlotCollection {
+        kind: "FeatureCollection",
+        number_returned: features.len(),
+        features,
+        links,
+        time_stamp: Utc::now(),
+        number_matched,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::Ok().content_type(media::GEOJSON).body(bytes))
+}
+
+/// One plot as a GeoJSON Feature, with an `ETag` of its version.
+#[utoipa::path(
+    tag = "Plots",
+    params(
+        ("featureId" = Uuid, Path, description = "The plot's id"),
+        FormatParam,
+    ),
+    responses(
+        (status = 200, description = "The plot", body = PlotFeature, content_type = "application/geo+json",
+            headers(("ETag" = String, description = "The plot's version, for caching and (later) optimistic locking"))),
+        (status = 304, description = "The plot has not changed since the `If-None-Match` tag"),
+        (status = 400, description = "The id is not a UUID, or a query parameter is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No plot has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The plot has ended (sold, withdrawn); it is kept in the register's history", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/collections/plots/items/{featureId}")]
+pub async fn get_plot(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut params = crate::params::QueryParams::parse(req.query_string());
+    params.check_format(&["json", "geojson"]);
+    params.finish(&["f"])?;
+    let id = Uuid::parse_str(&path).map_err(|_| {
+        ApiError::invalid("featureId", format!("`{path}` is not a plot id (a UUID)"))
+    })?;
+    let mut conn = state.conn().await?;
+    let row = queries::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no plot with id {id}")))?;
+    drop(conn);
+    if let Some(ended_at) = row.ended_at {
+        return Err(ApiError::Gone(format!(
+            "plot {} ended on {} ({}); it is no longer on offer",
+            row.reference,
+            ended_at.date_naive(),
+            row.end_reason.as_deref().unwrap_or("no reason given")
+        )));
+    }
+    let etag = EntityTag::new_strong(format!("{}-{}", row.id.simple(), row.version));
+    if let Some(IfNoneMatch::Items(tags)) = req.get_header::<IfNoneMatch>()
+        && tags.iter().any(|t| t.weak_eq(&etag))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(header::ETag(etag))
+            .finish());
+    }
+    let base = state.base_url(&req);
+    let mut feature = PlotFeature::from_row(row)?;
+    let url = format!("{base}/collections/{COLLECTION_ID}/items/{id}");
+    feature.links = vec![
+        Link::new(url, "self", media::GEOJSON, "This plot"),
+        Link::new(
+            format!("{base}/collections/{COLLECTION_ID}"),
+            "collection",
+            media::JSON,
+            "The collection",
+        ),
+    ];
+    let bytes = serde_json::to_vec(&feature).map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::Ok()
+        .content_type(media::GEOJSON)
+        .insert_header(header::ETag(etag))
+        .body(bytes))
+}
+
+/// The properties plots can be filtered on, as a JSON Schema. Each can be
+/// used as a query parameter of the items listing.
+#[utoipa::path(
+    tag = "Plots",
+    params(FormatParam),
+    responses(
+        (status = 200, description = "JSON Schema of the queryable properties", body = Object, content_type = "application/schema+json"),
+        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/collections/plots/queryables")]
+pub async fn get_queryables(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    only_format_param(req.query_string())?;
+    let mut conn = state.conn().await?;
+    let land_uses = queries::land_use_codes(&mut conn).await?;
+    drop(conn);
+    let land_use_codes: Vec<i32> = land_uses.iter().map(|c| c.code).collect();
+    let land_use_names: Vec<String> = land_uses
+        .iter()
+        .map(|c| format!("{} {} ({})", c.code, c.name_nb, c.name_en))
+        .collect();
+    let enumerated =
+        |title: &str, values: &[&str]| json!({"title": title, "type": "string", "enum": values});
+    let base = state.base_url(&req);
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": format!("{base}/collections/{COLLECTION_ID}/queryables"),
+        "type": "object",
+        "title": "Plots of business land",
+        "properties": {
+            "geometry": {"title": "Boundary", "format": "geometry-multipolygon", "x-ogc-role": "primary-geometry"},
+            "status": enumerated("Availability status", Status::VARIANTS),
+            "land_use": {"title": "SOSI land-use code", "type": "integer", "enum": land_use_codes, "description": land_use_names.join("; ")},
+            "land_use_status": enumerated("Current or future land use", LandUseStatus::VARIANTS),
+            "planning_status": enumerated("Planning status", PlanningStatus::VARIANTS),
+            "municipality": {"title": "Municipality number", "type": "string", "pattern": "^[0-9]{4}$"},
+            "locality": {"title": "Locality", "type": "string"},
+            "location_class": enumerated("ABC location class", LocationClass::VARIANTS),
+            "readiness": enumerated("Readiness for building", Readiness::VARIANTS),
+            "ownership": enumerated("Ownership", Ownership::VARIANTS),
+            "offer_type": enumerated("Offer type", OfferType::VARIANTS),
+            "contamination": enumerated("Contaminated ground", Contamination::VARIANTS),
+            "reference": {"title": "Reference", "type": "string", "pattern": "^[A-Z0-9]{2,8}-[0-9]{1,7}$"},
+            "focus_area": {"title": "Focus area the plot suits (matches the array focus_areas)", "type": "string", "enum": FocusArea::VARIANTS},
+            "updated_at": {"title": "Last change (the `datetime` parameter)", "type": "string", "format": "date-time", "x-ogc-role": "primary-instant"},
+        },
+        "additionalProperties": false,
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(media::SCHEMA_JSON)
+        .json(schema))
+}

@@ -1,0 +1,442 @@
+//! The query parameters of `/collections/plots/items`.
+
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use strum::VariantNames;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::codes::{
+    Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
+    Readiness, Status,
+};
+use super::queries::{Bbox, Cursor, Interval, PlotFilter};
+use crate::config::ApiConfig;
+use crate::error::ApiError;
+use crate::ogc::CRS84;
+use crate::params::{QueryParams, list_of};
+
+/// The largest `limit` a client may ask for; larger values are refused,
+/// values above the server's maximum page size are clamped to it.
+pub const LIMIT_MAX: u32 = 10_000;
+
+/// Query parameters of the items listing. Every property filter takes one
+/// value or a comma-separated list (any of them matches).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemsQuery {
+    /// Page size, 1 to 10000; values above the server's maximum (default 1000) are clamped.
+    #[param(minimum = 1, maximum = 10000, example = 100)]
+    pub limit: Option<u32>,
+    /// Only plots that intersect this box: `west,south,east,north` in CRS84
+    /// (longitude, latitude), or 6 numbers with heights (which are ignored).
+    #[param(example = "10.10,59.70,10.30,59.80")]
+    pub bbox: Option<String>,
+    /// The CRS of `bbox`; only CRS84 is supported.
+    #[param(
+        rename = "bbox-crs",
+        example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    )]
+    pub bbox_crs: Option<String>,
+    /// The CRS of the answer; only CRS84 is supported.
+    #[param(example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
+    pub crs: Option<String>,
+    /// Plots last updated at this instant or in this interval (RFC 3339
+    /// date-time or date; intervals `start/end`, open ends as `..`).
+    #[param(example = "2026-01-01T00:00:00Z/..")]
+    pub datetime: Option<String>,
+    /// Opaque position of a page, from a `next` or `prev` link.
+    pub cursor: Option<String>,
+    /// Availability status.
+    #[param(value_type = Option<Status>, example = "available")]
+    pub status: Option<String>,
+    /// SOSI land-use code(s), e.g. `1340,1350`.
+    #[param(example = "1340,1350")]
+    pub land_use: Option<String>,
+    /// Current or future land-use purpose.
+    #[param(value_type = Option<LandUseStatus>)]
+    pub land_use_status: Option<String>,
+    /// Planning status.
+    #[param(value_type = Option<PlanningStatus>)]
+    pub planning_status: Option<String>,
+    /// Municipality number(s), 4 digits.
+    #[param(example = "3301")]
+    pub municipality: Option<String>,
+    /// Locality, exactly as written (e.g. `Holmen`).
+    #[param(example = "Holmen")]
+    pub locality: Option<String>,
+    /// ABC location class.
+    #[param(value_type = Option<LocationClass>)]
+    pub location_class: Option<String>,
+    /// Readiness for building.
+    #[param(value_type = Option<Readiness>)]
+    pub readiness: Option<String>,
+    /// Ownership.
+    #[param(value_type = Option<Ownership>)]
+    pub ownership: Option<String>,
+    /// Offer type.
+    #[param(value_type = Option<OfferType>)]
+    pub offer_type: Option<String>,
+    /// Contamination of the ground.
+    #[param(value_type = Option<Contamination>)]
+    pub contamination: Option<String>,
+    /// Human reference(s), e.g. `DRM-0042`.
+    pub reference: Option<String>,
+    /// Plots suited to this focus area (any of a list).
+    #[param(value_type = Option<FocusArea>)]
+    pub focus_area: Option<String>,
+    /// Output format; only GeoJSON is served (`json` or `geojson`).
+    pub f: Option<String>,
+}
+
+/// Every parameter the items listing knows.
+pub const ITEMS_PARAMS: &[&str] = &[
+    "limit",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "cursor",
+    "status",
+    "land_use",
+    "land_use_status",
+    "planning_status",
+    "municipality",
+    "locality",
+    "location_class",
+    "readiness",
+    "ownership",
+    "offer_type",
+    "contamination",
+    "reference",
+    "focus_area",
+    "f",
+];
+
+/// The parsed items query.
+#[derive(Debug, PartialEq)]
+pub struct ItemsRequest {
+    /// Page size after clamping.
+    pub limit: u32,
+    pub filter: PlotFilter,
+    pub cursor: Option<Cursor>,
+    /// The parameters as given, to rebuild links from.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl ItemsRequest {
+    /// Parses and validates the query string, reporting every problem at once.
+    pub fn parse(query: &str, api: &ApiConfig) -> Result<Self, ApiError> {
+        let mut p = QueryParams::parse(query);
+        p.check_format(&["json", "geojson"]);
+        let limit = p
+            .parsed("limit", parse_limit)
+            .unwrap_or(api.default_limit.get())
+            .min(api.max_limit.get());
+        for name in ["bbox-crs", "crs"] {
+            p.parsed(name, |v| {
+                if v == CRS84 {
+                    Ok(())
+                } else {
+                    Err(format!("only {CRS84} is supported"))
+                }
+            });
+        }
+        let mut filter = PlotFilter {
+            bbox: p.parsed("bbox", parse_bbox),
+            updated: p.parsed("datetime", parse_datetime),
+            ..PlotFilter::default()
+        };
+        filter.status = p
+            .parsed("status", |v| list_of(v, code::<Status>))
+            .unwrap_or_default();
+        filter.land_use = p
+            .parsed("land_use", |v| list_of(v, parse_land_use))
+            .unwrap_or_default();
+        filter.land_use_status = p
+            .parsed("land_use_status", |v| list_of(v, code::<LandUseStatus>))
+            .unwrap_or_default();
+        filter.planning_status = p
+            .parsed("planning_status", |v| list_of(v, code::<PlanningStatus>))
+            .unwrap_or_default();
+        filter.municipality = p
+            .parsed("municipality", |v| list_of(v, parse_municipality))
+            .unwrap_or_default();
+        filter.locality = p
+            .parsed("locality", |v| list_of(v, |s| Ok(s.to_owned())))
+            .unwrap_or_default();
+        filter.location_class = p
+            .parsed("location_class", |v| list_of(v, code::<LocationClass>))
+            .unwrap_or_default();
+        filter.readiness = p
+            .parsed("readiness", |v| list_of(v, code::<Readiness>))
+            .unwrap_or_default();
+        filter.ownership = p
+            .parsed("ownership", |v| list_of(v, code::<Ownership>))
+            .unwrap_or_default();
+        filter.offer_type = p
+            .parsed("offer_type", |v| list_of(v, code::<OfferType>))
+            .unwrap_or_default();
+        filter.contamination = p
+            .parsed("contamination", |v| list_of(v, code::<Contamination>))
+            .unwrap_or_default();
+        filter.reference = p
+            .parsed("reference", |v| list_of(v, |s| Ok(s.to_owned())))
+            .unwrap_or_default();
+        filter.focus_area = p
+            .parsed("focus_area", |v| list_of(v, code::<FocusArea>))
+            .unwrap_or_default();
+        let cursor = p.parsed("cursor", decode_cursor);
+        let pairs = p.finish(ITEMS_PARAMS)?;
+        Ok(Self {
+            limit,
+            filter,
+            cursor,
+            pairs,
+        })
+    }
+}
+
+fn parse_limit(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=LIMIT_MAX).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number from 1 to {LIMIT_MAX}, got `{value}`"
+        )),
+    }
+}
+
+/// A value of a code list, checked, as the text the database stores.
+fn code<T: FromStr + VariantNames>(value: &str) -> Result<String, String> {
+    match T::from_str(value) {
+        Ok(_) => Ok(value.to_owned()),
+        Err(_) => Err(format!(
+            "`{value}` is not one of {}",
+            T::VARIANTS.join(", ")
+        )),
+    }
+}
+
+fn parse_land_use(value: &str) -> Result<i32, String> {
+    match value.parse::<i32>() {
+        Ok(code) if (1000..=9999).contains(&code) => Ok(code),
+        _ => Err(format!(
+            "`{value}` is not a 4-digit SOSI land-use code (e.g. 1340)"
+        )),
+    }
+}
+
+fn parse_municipality(value: &str) -> Result<String, String> {
+    if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "`{value}` is not a 4-digit municipality number (e.g. 3301)"
+        ))
+    }
+}
+
+fn parse_bbox(value: &str) -> Result<Bbox, String> {
+    let numbers: Vec<f64> = value
+        .split(',')
+        .map(|n| n.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("`{value}` is not a comma-separated list of numbers"))?;
+    let (west, south, east, north) = match numbers[..] {
+        [w, s, e, n] | [w, s, _, e, n, _] => (w, s, e, n),
+        _ => return Err(format!("needs 4 or 6 numbers, got {}", numbers.len())),
+    };
+    if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
+        return Err("longitudes must be from -180 to 180 (CRS84 is longitude first)".to_owned());
+    }
+    if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
+        return Err("latitudes must be from -90 to 90 (CRS84 is longitude first)".to_owned());
+    }
+    if south > north {
+        return Err("the south edge is north of the north edge".to_owned());
+    }
+    if west > east {
+        return Err("boxes crossing the antimeridian are not supported".to_owned());
+    }
+    Ok(Bbox {
+        west,
+        south,
+        east,
+        north,
+    })
+}
+
+fn parse_datetime(value: &str) -> Result<Interval, String> {
+    fn bound(s: &str, end: bool) -> Result<Option<DateTime<Utc>>, String> {
+        if s.is_empty() || s == ".." {
+            return Ok(None);
+        }
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Ok(Some(t.with_timezone(&Utc)));
+        }
+        let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| format!("`{s}` is not an RFC 3339 date-time or date"))?;
+        let time = if end {
+            date.and_hms_micro_opt(23, 59, 59, 999_999)
+        } else {
+            date.and_hms_opt(0, 0, 0)
+        };
+        Ok(time.map(|t| t.and_utc()))
+    }
+    match value.split_once('/') {
+        Some((start, end)) => {
+            let interval = (bound(start, false)?, bound(end, true)?);
+            if let (Some(s), Some(e)) = interval
+                && s > e
+            {
+                return Err("the interval ends before it starts".to_owned());
+            }
+            Ok(interval)
+        }
+        None if value == ".." || value.is_empty() => Err("an instant cannot be open".to_owned()),
+        None => Ok((bound(value, false)?, bound(value, true)?)),
+    }
+}
+
+const CURSOR_AFTER: &str = "a";
+const CURSOR_BEFORE: &str = "b";
+
+/// The opaque text of a cursor, as it goes into `next` and `prev` links.
+pub fn encode_cursor(cursor: Cursor) -> String {
+    let text = match cursor {
+        Cursor::After(id) => format!("{CURSOR_AFTER}:{id}"),
+        Cursor::Before(id) => format!("{CURSOR_BEFORE}:{id}"),
+    };
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_cursor(value: &str) -> Result<Cursor, String> {
+    let invalid =
+        || "is not a cursor of this server; follow the `next` and `prev` links".to_owned();
+    let bytes = URL_SAFE_NO_PAD.decode(value).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (kind, id) = text.split_once(':').ok_or_else(invalid)?;
+    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
+    match kind {
+        CURSOR_AFTER => Ok(Cursor::After(id)),
+        CURSOR_BEFORE => Ok(Cursor::Before(id)),
+        _ => Err(invalid()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &str) -> Result<ItemsRequest, Vec<(String, String)>> {
+        ItemsRequest::parse(query, &ApiConfig::default()).map_err(|e| match e {
+            ApiError::InvalidParameters(errors) => {
+                errors.into_iter().map(|e| (e.name, e.reason)).collect()
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    #[test]
+    fn limit_defaults_clamps_and_refuses() {
+        assert_eq!(parse("").unwrap().limit, 10);
+        assert_eq!(parse("limit=5000").unwrap().limit, 1000);
+        for bad in ["limit=0", "limit=10001", "limit=-1", "limit=ten"] {
+            let errors = parse(bad).unwrap_err();
+            assert_eq!(errors[0].0, "limit", "{bad}");
+        }
+    }
+
+    #[test]
+    fn bbox_takes_four_or_six_numbers_lon_first() {
+        let bbox = parse("bbox=10.1,59.7,10.3,59.8")
+            .unwrap()
+            .filter
+            .bbox
+            .unwrap();
+        assert_eq!((bbox.west, bbox.north), (10.1, 59.8));
+        assert!(
+            parse("bbox=10.1,59.7,0,10.3,59.8,100")
+                .unwrap()
+                .filter
+                .bbox
+                .is_some()
+        );
+        for bad in [
+            "bbox=1,2,3",
+            "bbox=a,b,c,d",
+            "bbox=59.7,10.1,59.8,200",
+            "bbox=10,60,11,59",
+            "bbox=NaN,1,2,3",
+        ] {
+            assert_eq!(parse(bad).unwrap_err()[0].0, "bbox", "{bad}");
+        }
+    }
+
+    #[test]
+    fn code_lists_are_checked() {
+        let request = parse("status=available,reserved&location_class=C&land_use=1340").unwrap();
+        assert_eq!(request.filter.status, ["available", "reserved"]);
+        assert_eq!(request.filter.land_use, [1340]);
+        let errors = parse("status=free&land_use=13&municipality=33&location_class=D").unwrap_err();
+        let names: Vec<_> = errors.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["status", "land_use", "municipality", "location_class"]
+        );
+        assert!(errors[0].1.contains("available, reserved"));
+    }
+
+    #[test]
+    fn datetime_instants_dates_and_intervals() {
+        let (s, e) = parse("datetime=2026-01-01/..")
+            .unwrap()
+            .filter
+            .updated
+            .unwrap();
+        assert_eq!(s.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
+        assert!(e.is_none());
+        let (s, e) = parse("datetime=2026-03-01")
+            .unwrap()
+            .filter
+            .updated
+            .unwrap();
+        assert!(s.unwrap() < e.unwrap());
+        for bad in [
+            "datetime=yesterday",
+            "datetime=2026-02-01/2026-01-01",
+            "datetime=..",
+        ] {
+            assert_eq!(parse(bad).unwrap_err()[0].0, "datetime", "{bad}");
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_forgeries_are_refused() {
+        let id = Uuid::new_v4();
+        for cursor in [Cursor::After(id), Cursor::Before(id)] {
+            let text = encode_cursor(cursor);
+            assert_eq!(
+                parse(&format!("cursor={text}")).unwrap().cursor,
+                Some(cursor)
+            );
+        }
+        assert_eq!(parse("cursor=abc").unwrap_err()[0].0, "cursor");
+    }
+
+    #[test]
+    fn only_crs84_is_served_for_now() {
+        assert!(parse(&format!("crs={CRS84}&bbox-crs={CRS84}")).is_ok());
+        let errors = parse("crs=http://www.opengis.net/def/crs/EPSG/0/25832").unwrap_err();
+        assert_eq!(errors[0].0, "crs");
+    }
+
+    #[test]
+    fn unknown_parameters_are_refused_by_name() {
+        let errors = parse("limit=5&colour=red").unwrap_err();
+        assert_eq!(errors[0].0, "colour");
+    }
+}

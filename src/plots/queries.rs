@@ -1,0 +1,300 @@
+//! Queries on the `plots` table. Free functions taking `&mut conn`, returning
+//! `QueryResult`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::count_star;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Double, Integer, Nullable};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use postgis_diesel::functions::st_intersects;
+use postgis_diesel::sql_types::Geometry;
+use uuid::Uuid;
+
+use crate::db::schema::{land_use_codes, plots};
+use crate::db::sql::{st_asgeojson, st_makeenvelope};
+
+/// Decimal places of a degree in GeoJSON output: 7 is about 1 cm.
+pub const GEOJSON_DECIMALS: i32 = 7;
+
+/// A plot as the read queries select it, geometry as GeoJSON text.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = plots, check_for_backend(Pg))]
+pub struct PlotRow {
+    pub id: Uuid,
+    #[diesel(select_expression = st_asgeojson(plots::geom, GEOJSON_DECIMALS))]
+    #[diesel(select_expression_type = st_asgeojson<plots::geom, diesel::dsl::AsExprOf<i32, Integer>>)]
+    pub geometry: String,
+    pub reference: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub previously_part_of: Vec<Option<Uuid>>,
+    pub area_m2: Option<f64>,
+    pub municipality: String,
+    pub locality: Option<String>,
+    pub cadastral_units: Vec<Option<String>>,
+    pub land_use: i32,
+    pub land_use_status: String,
+    pub plan_id: Option<String>,
+    pub planning_status: String,
+    pub utilisation_percent: Option<f64>,
+    pub utilisation_type: Option<String>,
+    pub max_height_m: Option<f64>,
+    pub location_class: String,
+    pub readiness: String,
+    pub ownership: String,
+    pub owner_name: Option<String>,
+    pub offer_type: String,
+    pub price_nok_per_m2: Option<i32>,
+    pub lease_nok_per_m2_year: Option<i32>,
+    pub price_note: Option<String>,
+    pub status: String,
+    pub available_from: Option<NaiveDate>,
+    pub water_sewer: bool,
+    pub power_capacity_kw: Option<i32>,
+    pub district_heating: bool,
+    pub fibre: bool,
+    pub road_access: bool,
+    pub port_distance_m: Option<i32>,
+    pub port_name: Option<String>,
+    pub rail_terminal_distance_m: Option<i32>,
+    pub rail_terminal_name: Option<String>,
+    pub motorway_distance_m: Option<i32>,
+    pub motorway_junction_name: Option<String>,
+    pub station_distance_m: Option<i32>,
+    pub station_name: Option<String>,
+    pub contamination: String,
+    pub cultural_heritage: bool,
+    pub flood_zone: bool,
+    pub landslide_zone: bool,
+    pub quick_clay_zone: bool,
+    pub noise_zone: String,
+    pub ground_conditions: Option<String>,
+    pub focus_areas: Vec<Option<String>>,
+    pub documents: serde_json::Value,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub is_demo: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+    pub version: i32,
+}
+
+/// A box in CRS84: west, south, east, north.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bbox {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+/// A time interval, inclusive; `None` is an open end.
+pub type Interval = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// Which plots a listing selects. Empty lists mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlotFilter {
+    /// Plots that intersect this box.
+    pub bbox: Option<Bbox>,
+    /// Plots last updated within these bounds (inclusive; `None` is open).
+    pub updated: Option<Interval>,
+    pub status: Vec<String>,
+    pub land_use: Vec<i32>,
+    pub land_use_status: Vec<String>,
+    pub planning_status: Vec<String>,
+    pub municipality: Vec<String>,
+    pub locality: Vec<String>,
+    pub location_class: Vec<String>,
+    pub readiness: Vec<String>,
+    pub ownership: Vec<String>,
+    pub offer_type: Vec<String>,
+    pub contamination: Vec<String>,
+    pub reference: Vec<String>,
+    /// Plots suited to any of these focus areas.
+    pub focus_area: Vec<String>,
+}
+
+/// Where a page starts: after or before a plot id (keyset paging on `id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    After(Uuid),
+    Before(Uuid),
+}
+
+/// One page of plots, and whether there are more on either side.
+#[derive(Debug)]
+pub struct Page {
+    pub rows: Vec<PlotRow>,
+    pub has_next: bool,
+    pub has_prev: bool,
+}
+
+type BoxedPlots<'a> = plots::BoxedQuery<'a, Pg>;
+
+type Float = diesel::dsl::AsExprOf<f64, Double>;
+type Envelope = st_makeenvelope<Float, Float, Float, Float, diesel::dsl::AsExprOf<i32, Integer>>;
+
+fn envelope(b: Bbox) -> Envelope {
+    st_makeenvelope(b.west, b.south, b.east, b.north, 4326)
+}
+
+/// The open (not ended) plots that match `filter`.
+fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
+    let mut query = plots::table.filter(plots::ended_at.is_null()).into_boxed();
+    if let Some(bbox) = filter.bbox {
+        query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, envelope(bbox)));
+    }
+    if let Some((start, end)) = filter.updated {
+        if let Some(start) = start {
+            query = query.filter(plots::updated_at.ge(start));
+        }
+        if let Some(end) = end {
+            query = query.filter(plots::updated_at.le(end));
+        }
+    }
+    macro_rules! any_of {
+        ($($field:ident),+) => {$(
+            if !filter.$field.is_empty() {
+                query = query.filter(plots::$field.eq_any(&filter.$field));
+            }
+        )+};
+    }
+    any_of!(
+        status,
+        land_use,
+        land_use_status,
+        planning_status,
+        municipality,
+        locality,
+        location_class,
+        readiness,
+        ownership,
+        offer_type,
+        contamination,
+        reference
+    );
+    if !filter.focus_area.is_empty() {
+        let wanted: Vec<Option<String>> = filter.focus_area.iter().cloned().map(Some).collect();
+        query = query.filter(plots::focus_areas.overlaps_with(wanted));
+    }
+    query
+}
+
+/// A page of `limit` open plots matching `filter`, in id order, from `cursor`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &PlotFilter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Page> {
+    let query = filtered(filter).select(PlotRow::as_select());
+    // One row more than asked tells whether another page follows.
+    let query = match cursor {
+        None => query.order(plots::id.asc()),
+        Some(Cursor::After(id)) => query.filter(plots::id.gt(id)).order(plots::id.asc()),
+        Some(Cursor::Before(id)) => query.filter(plots::id.lt(id)).order(plots::id.desc()),
+    };
+    let mut rows = query.limit(limit + 1).load(conn).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(match cursor {
+        None => Page {
+            rows,
+            has_next: more,
+            has_prev: false,
+        },
+        Some(Cursor::After(_)) => Page {
+            rows,
+            has_next: more,
+            has_prev: true,
+        },
+        Some(Cursor::Before(_)) => {
+            rows.reverse();
+            Page {
+                rows,
+                has_next: true,
+                has_prev: more,
+            }
+        }
+    })
+}
+
+/// How many open plots match `filter`, if no more than `cap`.
+pub async fn count_up_to(
+    conn: &mut AsyncPgConnection,
+    filter: &PlotFilter,
+    cap: u32,
+) -> QueryResult<Option<u64>> {
+    if cap == 0 {
+        return Ok(None);
+    }
+    let capped = filtered(filter).select(plots::id).limit(i64::from(cap) + 1);
+    let ids: Vec<Uuid> = capped.load(conn).await?;
+    Ok((ids.len() as u64 <= u64::from(cap)).then_some(ids.len() as u64))
+}
+
+/// One plot by id, ended or not.
+pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<PlotRow>> {
+    plots::table
+        .find(id)
+        .select(PlotRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The spatial and temporal extent of the open plots.
+#[derive(Debug, QueryableByName)]
+pub struct Extent {
+    #[diesel(sql_type = Nullable<Double>)]
+    pub west: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub south: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub east: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub north: Option<f64>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    pub first_update: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    pub last_update: Option<DateTime<Utc>>,
+}
+
+/// The extent of the open plots, computed from the data.
+pub async fn extent(conn: &mut AsyncPgConnection) -> QueryResult<Extent> {
+    diesel::sql_query(
+        "SELECT ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north, \
+                first_update, last_update \
+         FROM (SELECT ST_Extent(geom) AS e, min(updated_at) AS first_update, max(updated_at) AS last_update \
+               FROM plots WHERE ended_at IS NULL) AS x",
+    )
+    .get_result(conn)
+    .await
+}
+
+/// A SOSI land-use code the registry knows.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = land_use_codes, check_for_backend(Pg))]
+pub struct LandUseCode {
+    pub code: i32,
+    pub name_nb: String,
+    pub name_en: String,
+}
+
+/// Every land-use code, in code order.
+pub async fn land_use_codes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<LandUseCode>> {
+    land_use_codes::table
+        .select(LandUseCode::as_select())
+        .order(land_use_codes::code)
+        .load(conn)
+        .await
+}
+
+/// How many plots exist in all, ended ones included.
+pub async fn count_all(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    plots::table.select(count_star()).get_result(conn).await
+}
