@@ -1,0 +1,265 @@
+//! The database itself refuses bad data, keeps every version, derives what
+//! it derives, and the migrations go down and up again.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Integer, Nullable};
+use diesel_async::RunQueryDsl;
+use naeringsareal::demo;
+
+use crate::common::TestDb;
+
+const VALID: &str = "'DRM-0500', 'Test', ST_Multi(ST_GeomFromText('POLYGON((10.40 59.70,10.401 59.70,10.401 59.701,10.40 59.701,10.40 59.70))', 4326)), \
+    '3301', 1340, 'current', 'zoned', 'C', 'zoned', 'public', 'sale', 'available'";
+const COLUMNS: &str = "reference, name, geom, municipality, land_use, land_use_status, planning_status, location_class, readiness, ownership, offer_type, status";
+
+#[derive(QueryableByName)]
+struct N {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut db.conn().await)
+        .await
+        .unwrap()
+        .n
+}
+
+#[actix_web::test]
+async fn the_database_refuses_bad_plots() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    diesel::sql_query(format!("INSERT INTO plots ({COLUMNS}) VALUES ({VALID})"))
+        .execute(&mut conn)
+        .await
+        .expect("the valid plot is accepted");
+    let bad = [
+        ("self-intersecting polygon", VALID.replace("10.401 59.70,10.401 59.701,10.40 59.701", "10.401 59.701,10.401 59.70,10.40 59.701")),
+        ("empty geometry", VALID.replace("ST_Multi(ST_GeomFromText('POLYGON((10.40 59.70,10.401 59.70,10.401 59.701,10.40 59.701,10.40 59.70))', 4326))", "ST_GeomFromText('MULTIPOLYGON EMPTY', 4326)")),
+        ("wrong SRID", VALID.replace(", 4326))", ", 25832))")),
+        ("outside Norway", VALID.replace("10.40 59.70,10.401 59.70,10.401 59.701,10.40 59.701,10.40 59.70", "50.40 9.70,50.401 9.70,50.401 9.701,50.40 9.701,50.40 9.70")),
+        ("a point, not a polygon", VALID.replace("ST_Multi(ST_GeomFromText('POLYGON((10.40 59.70,10.401 59.70,10.401 59.701,10.40 59.701,10.40 59.70))', 4326))", "ST_GeomFromText('POINT(10.4 59.7)', 4326)")),
+        ("municipality of 3 digits", VALID.replace("'3301'", "'330'")),
+        ("unknown land-use code", VALID.replace("1340", "4242")),
+        ("unknown status", VALID.replace("'available'", "'free'")),
+        ("location class D", VALID.replace("'C'", "'D'")),
+        ("bad reference", VALID.replace("'DRM-0500'", "'drm 500'")),
+        ("empty name", VALID.replace("'Test'", "''")),
+        ("duplicate reference", VALID.replace("'DRM-0500'", "'DRM-0500'")),
+    ];
+    for (what, values) in bad {
+        let result = diesel::sql_query(format!("INSERT INTO plots ({COLUMNS}) VALUES ({values})"))
+            .execute(&mut conn)
+            .await;
+        assert!(result.is_err(), "{what} was accepted");
+    }
+    let updates = [
+        ("bad cadastral unit", "cadastral_units = ARRAY['3301-0/1']"),
+        ("unknown focus area", "focus_areas = ARRAY['tourism']"),
+        ("ended without a reason", "ended_at = now()"),
+        ("documents not a list", "documents = '{}'"),
+        ("negative price", "price_nok_per_m2 = -1"),
+        ("changing the id", "id = gen_random_uuid()"),
+        ("a bad e-mail", "contact_email = 'nobody'"),
+    ];
+    for (what, set) in updates {
+        let result = diesel::sql_query(format!(
+            "UPDATE plots SET {set} WHERE reference = 'DRM-0500'"
+        ))
+        .execute(&mut conn)
+        .await;
+        assert!(result.is_err(), "{what} was accepted");
+    }
+    let deleted = diesel::sql_query("DELETE FROM plots")
+        .execute(&mut conn)
+        .await;
+    assert!(deleted.unwrap_err().to_string().contains("never deleted"));
+    assert_eq!(count(&db, "SELECT count(*) AS n FROM plots").await, 1);
+}
+
+#[actix_web::test]
+async fn every_change_is_a_version_in_the_history_and_only_real_changes_count() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    diesel::sql_query(format!("INSERT INTO plots ({COLUMNS}) VALUES ({VALID})"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE plots SET status = 'reserved'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE plots SET status = 'reserved'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE plots SET ended_at = now(), end_reason = 'sold'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct V {
+        #[diesel(sql_type = Integer)]
+        version: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        operation: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let versions: Vec<V> = diesel::sql_query(
+        "SELECT version, operation, data->>'status' AS status FROM plot_versions ORDER BY version",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let got: Vec<(i32, &str, &str)> = versions
+        .iter()
+        .map(|v| (v.version, v.operation.as_str(), v.status.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "create", "available"),
+            (2, "update", "reserved"),
+            (3, "end", "reserved")
+        ]
+    );
+    // A failed change leaves neither the plot nor its history changed.
+    let failed = diesel::sql_query("UPDATE plots SET status = 'sold', municipality = 'x'")
+        .execute(&mut conn)
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM plot_versions").await,
+        3
+    );
+    assert_eq!(
+        count(&db, "SELECT max(version)::bigint AS n FROM plots").await,
+        3
+    );
+}
+
+#[actix_web::test]
+async fn access_distances_are_derived_from_reference_places() {
+    let db = TestDb::with_demo().await;
+    let mut conn = db.conn().await;
+    #[derive(QueryableByName)]
+    struct D {
+        #[diesel(sql_type = Nullable<Integer>)]
+        port: Option<i32>,
+        #[diesel(sql_type = Nullable<Integer>)]
+        station: Option<i32>,
+    }
+    let holmen: D = diesel::sql_query(
+        "SELECT port_distance_m AS port, station_distance_m AS station FROM plots WHERE locality = 'Holmen' ORDER BY reference LIMIT 1",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        holmen.port.unwrap() < 1500,
+        "Holmen is by the port: {:?}",
+        holmen.port
+    );
+    assert!(holmen.station.unwrap() > 0);
+    // Moving the port moves every distance, and is not a new version of any plot.
+    let versions_before = count(&db, "SELECT count(*) AS n FROM plot_versions").await;
+    diesel::sql_query("UPDATE reference_places SET geom = ST_SetSRID(ST_MakePoint(10.9, 59.2), 4326) WHERE kind = 'port'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let moved: D = diesel::sql_query(
+        "SELECT port_distance_m AS port, station_distance_m AS station FROM plots WHERE locality = 'Holmen' ORDER BY reference LIMIT 1",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert!(moved.port.unwrap() > 40_000, "{:?}", moved.port);
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM plot_versions").await,
+        versions_before
+    );
+}
+
+#[actix_web::test]
+async fn seeding_the_demo_twice_changes_nothing() {
+    let db = TestDb::with_demo().await;
+    let plots = count(&db, "SELECT count(*) AS n FROM plots").await;
+    let versions = count(&db, "SELECT count(*) AS n FROM plot_versions").await;
+    assert!(plots >= 30, "a few dozen demo plots: {plots}");
+    assert_eq!(versions, plots, "one version each");
+    demo::seed(&mut db.conn().await).await.unwrap();
+    assert_eq!(count(&db, "SELECT count(*) AS n FROM plots").await, plots);
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM plot_versions").await,
+        versions
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM plots WHERE NOT is_demo").await,
+        0
+    );
+}
+
+#[actix_web::test]
+async fn demo_plots_are_plausible() {
+    let db = TestDb::with_demo().await;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS n FROM plots WHERE area_m2 NOT BETWEEN 2000 AND 300000"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM plots a JOIN plots b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)").await,
+        0,
+        "demo plots do not overlap"
+    );
+    for status in [
+        "available",
+        "reserved",
+        "under_negotiation",
+        "sold",
+        "leased",
+        "withdrawn",
+    ] {
+        assert!(
+            count(
+                &db,
+                &format!("SELECT count(*) AS n FROM plots WHERE status = '{status}'")
+            )
+            .await
+                > 0,
+            "{status}"
+        );
+    }
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM land_use_codes c WHERE NOT EXISTS (SELECT 1 FROM plots WHERE land_use = c.code)").await,
+        0,
+        "every land use is represented"
+    );
+}
+
+#[actix_web::test]
+async fn migrations_go_down_and_up_again() {
+    let db = TestDb::new().await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        use diesel_async::AsyncPgConnection;
+        use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+        use diesel_migrations::MigrationHarness;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
+        conn.revert_all_migrations(naeringsareal::db::MIGRATIONS)
+            .expect("every down.sql runs");
+        conn.run_pending_migrations(naeringsareal::db::MIGRATIONS)
+            .expect("and every up.sql again");
+    })
+    .await
+    .unwrap();
+    demo::seed(&mut db.conn().await)
+        .await
+        .expect("the schema works after the round trip");
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real app against a real PostGIS, one database per test.
+
+mod common;
+mod database;
+mod e2e;
+mod errors;
+mod items;
+mod metadata;
+mod openapi;

@@ -1,0 +1,142 @@
+//! Landing page, conformance, collections, queryables and probes.
+
+use crate::common::{TestDb, app_on, get};
+
+fn rel<'a>(doc: &'a serde_json::Value, rel: &str) -> &'a serde_json::Value {
+    doc["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == rel)
+        .unwrap_or_else(|| panic!("no {rel} link in {doc}"))
+}
+
+#[actix_web::test]
+async fn landing_page_links_everything_a_client_needs() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    let landing = get(&app, "/").await.json();
+    assert!(
+        rel(&landing, "self")["href"]
+            .as_str()
+            .unwrap()
+            .ends_with('/')
+    );
+    assert_eq!(
+        rel(&landing, "service-desc")["type"],
+        "application/vnd.oai.openapi+json;version=3.1"
+    );
+    assert!(
+        rel(&landing, "service-desc")["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api")
+    );
+    assert_eq!(rel(&landing, "service-doc")["type"], "text/html");
+    assert!(
+        rel(&landing, "conformance")["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/conformance")
+    );
+    assert!(
+        rel(&landing, "data")["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/collections")
+    );
+    let docs = get(&app, "/api.html").await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.content_type().starts_with("text/html"));
+}
+
+#[actix_web::test]
+async fn conformance_declares_core_and_geojson() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    let conformance = get(&app, "/conformance").await.json();
+    let classes: Vec<&str> = conformance["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
+    assert!(
+        !classes.iter().any(|c| c.contains("features-4")),
+        "no writing declared yet"
+    );
+}
+
+#[actix_web::test]
+async fn the_collection_describes_itself_from_the_data() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let collections = get(&app, "/collections").await.json();
+    assert_eq!(collections["collections"].as_array().unwrap().len(), 1);
+    let plots = get(&app, "/collections/plots").await.json();
+    assert_eq!(collections["collections"][0]["id"], plots["id"]);
+    assert_eq!(plots["itemType"], "feature");
+    assert_eq!(
+        plots["storageCrs"],
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    );
+    let bbox: Vec<f64> = plots["extent"]["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_f64().unwrap())
+        .collect();
+    // The demo plots lie around Drammen.
+    assert!(
+        bbox[0] > 9.9 && bbox[2] < 10.6 && bbox[1] > 59.5 && bbox[3] < 59.9,
+        "{bbox:?}"
+    );
+    assert!(plots["extent"]["temporal"]["interval"][0][1].is_string());
+    assert_eq!(rel(&plots, "items")["type"], "application/geo+json");
+    assert_eq!(
+        rel(&plots, "http://www.opengis.net/def/rel/ogc/1.0/queryables")["type"],
+        "application/schema+json"
+    );
+}
+
+#[actix_web::test]
+async fn queryables_list_the_filters_with_their_code_lists() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    let answer = get(&app, "/collections/plots/queryables").await;
+    assert_eq!(answer.content_type(), "application/schema+json");
+    let schema = answer.json();
+    assert_eq!(schema["type"], "object");
+    let land_uses = schema["properties"]["land_use"]["enum"].as_array().unwrap();
+    assert!(land_uses.contains(&serde_json::json!(1340)));
+    assert_eq!(
+        schema["properties"]["location_class"]["enum"],
+        serde_json::json!(["A", "B", "C"])
+    );
+    // Every queryable is also a parameter of the items listing.
+    for name in schema["properties"].as_object().unwrap().keys() {
+        if name == "geometry" || name == "updated_at" {
+            continue;
+        }
+        let answer = get(&app, &format!("/collections/plots/items?{name}=x")).await;
+        let problem = answer.json();
+        assert!(
+            !problem["errors"][0]["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("not a parameter"),
+            "{name} is queryable but not a parameter"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn probes_answer() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    assert_eq!(get(&app, "/health").await.json()["status"], "ok");
+    let ready = get(&app, "/ready").await.json();
+    assert!(ready["postgis"].as_str().unwrap().starts_with('3'));
+}
