@@ -46,7 +46,7 @@ async fn the_database_refuses_bad_plots() {
         ("location class D", VALID.replace("'C'", "'D'")),
         ("bad reference", VALID.replace("'DRM-0500'", "'drm 500'")),
         ("empty name", VALID.replace("'Test'", "''")),
-        ("duplicate reference", VALID.replace("'DRM-0500'", "'DRM-0500'")),
+        ("duplicate reference", VALID.to_owned()),
     ];
     for (what, values) in bad {
         let result = diesel::sql_query(format!("INSERT INTO plots ({COLUMNS}) VALUES ({values})"))
