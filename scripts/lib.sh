@@ -1,0 +1,74 @@
+# Shared set-up steps of scripts/dev.sh and scripts/test.sh: they install or
+# start what is missing, so that a fresh machine needs nothing by hand.
+# Sourced, not run.
+
+# shellcheck shell=bash
+PG_MAJOR_DEFAULT=15
+APT_UPDATED=""
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "need root (or sudo) to run: $*"
+  fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "cannot install $* here (no apt-get); install it by hand"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  say "installing $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The server part of a PostgreSQL URL, with the maintenance database.
+server_url() { printf '%s' "${1%/*}/postgres"; }
+
+# Makes sure DATABASE_URL's server answers and has PostGIS 3 available.
+# Without DATABASE_URL, uses the local server on 127.0.0.1:5432, starting a
+# throwaway cluster there when none answers. Exports DATABASE_URL.
+ensure_postgis() {
+  local explicit="${DATABASE_URL:-}"
+  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/naeringsareal}"
+  command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+  local server; server=$(server_url "$DATABASE_URL")
+  if ! psql "$server" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+    [ -z "$explicit" ] || die "cannot reach the database server of DATABASE_URL ($server)"
+    start_throwaway_cluster
+  fi
+  local available
+  available=$(psql "$server" -qAtc "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")
+  if [ "$available" = 0 ]; then
+    local major; major=$(psql "$server" -qAtc "SELECT current_setting('server_version_num')::int / 10000")
+    case "$server" in
+      *@127.0.0.1*|*@localhost*|*@\[::1\]*) apt_install "postgresql-$major-postgis-3" ;;
+      *) die "the database server at $server has no PostGIS; install postgresql-$major-postgis-3 there" ;;
+    esac
+  fi
+  say "PostgreSQL with PostGIS: ${server%/postgres}"
+}
+
+# A PostgreSQL cluster of our own in /tmp, trust auth, on 127.0.0.1:5432.
+start_throwaway_cluster() {
+  local dir=/tmp/naeringsareal-pg bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  if [ -z "$bin" ]; then
+    apt_install "postgresql-$PG_MAJOR_DEFAULT" "postgresql-$PG_MAJOR_DEFAULT-postgis-3"
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  fi
+  say "no PostgreSQL answers on 127.0.0.1:5432: starting a throwaway cluster in $dir"
+  local run=()
+  if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); id postgres >/dev/null 2>&1 || useradd -r postgres; fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    mkdir -p "$dir"; [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    "${run[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
+  fi
+  "${run[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/log" -w \
+    -o "-p 5432 -c listen_addresses=127.0.0.1 -k /tmp" start >/dev/null
+}
+
+ensure_gdal() {
+  command -v ogr2ogr >/dev/null 2>&1 || apt_install gdal-bin
+}
