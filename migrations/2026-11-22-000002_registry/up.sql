@@ -154,8 +154,10 @@ CREATE TABLE plots (
     CHECK (utilisation_type IS NULL OR utilisation_percent IS NOT NULL)
 );
 
--- Spatial queries (bbox, intersects, nearest).
-CREATE INDEX plots_geom_idx ON plots USING gist (geom);
+-- Spatial queries (bbox, intersects, nearest) on the public register: the
+-- index holds only the plots that have not ended, so the planner needs no
+-- second index to leave the ended ones out.
+CREATE INDEX plots_open_geom_idx ON plots USING gist (geom) WHERE ended_at IS NULL;
 -- The public listing shows plots that have not ended; keyset paging runs on id.
 CREATE INDEX plots_open_id_idx ON plots (id) WHERE ended_at IS NULL;
 CREATE INDEX plots_status_idx ON plots (status) WHERE ended_at IS NULL;
