@@ -66,8 +66,9 @@ pub struct ApiConfig {
 
     /// `numberMatched` is counted exactly up to this many matches; past it the
     /// page leaves `numberMatched` out rather than make every page pay for a
-    /// full count. 0 turns counting off.
-    #[arg(long, env = "NAERINGSAREAL_COUNT_LIMIT", default_value = "1000")]
+    /// full count. 0 turns counting off. (A page that holds the whole answer
+    /// always has it: that count is free.)
+    #[arg(long, env = "NAERINGSAREAL_COUNT_LIMIT", default_value = "100")]
     pub count_limit: u32,
 }
 
@@ -76,7 +77,7 @@ impl Default for ApiConfig {
         Self {
             default_limit: NonZeroU32::new(10).expect("non-zero"),
             max_limit: NonZeroU32::new(1000).expect("non-zero"),
-            count_limit: 1000,
+            count_limit: 100,
         }
     }
 }

@@ -41,13 +41,15 @@ pub fn build_pool(config: &DbConfig) -> anyhow::Result<DbPool> {
             // Custom plans always: a generic plan cannot know how much of the
             // table a bbox selects, and picked a plan 100x slower for a dense
             // box (measured at 1M plots: 714 ms against 4.5 ms).
-            // No parallel workers: the API's queries are short, many run at
-            // once, and starting workers cost more than they saved (a page
-            // query took 65 ms with 2 workers, 4.5 ms without).
+            // No parallel workers and no JIT: the API's queries are short,
+            // many run at once, and starting workers or compiling cost more
+            // than they save (a page query took 65 ms with 2 workers, 4.5 ms
+            // without; JIT added 200-350 ms to large counts).
             conn.batch_execute(&format!(
                 "SET statement_timeout = {statement_timeout_ms}; \
                  SET plan_cache_mode = force_custom_plan; \
-                 SET max_parallel_workers_per_gather = 0"
+                 SET max_parallel_workers_per_gather = 0; \
+                 SET jit = off"
             ))
             .await
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
