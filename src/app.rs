@@ -70,7 +70,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document as the service serves it (pretty JSON, newline-terminated).
 pub fn openapi_json() -> String {
-    let mut json = openapi()
+    to_json(&openapi())
+}
+
+fn to_json(api: &utoipa::openapi::OpenApi) -> String {
+    let mut json = api
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
     json.push('\n');
@@ -94,12 +98,8 @@ pub fn app(
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let mut api_json = api
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises");
-    api_json.push('\n');
     app.app_data(web::Data::new(state))
-        .app_data(web::Data::new(ApiDocument(api_json)))
+        .app_data(web::Data::new(ApiDocument(to_json(&api))))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             ApiError::BadRequest(format!("invalid query string: {err}")).into()
         }))

@@ -123,10 +123,15 @@ pub async fn list_plots(
         i64::from(request.limit),
     )
     .await?;
-    // A full count is paid for only when it is small; the first page of a
-    // short answer needs no count at all.
+    // An exact count is paid for only when it is small. The first page of a
+    // short answer is the count; and when this page plus the one row seen
+    // past it are already more than the limit, counting would only find that
+    // out again.
+    let seen = page.rows.len() as u64 + u64::from(page.has_next);
     let number_matched = if request.cursor.is_none() && !page.has_next {
         Some(page.rows.len() as u64)
+    } else if seen > u64::from(state.api.count_limit) {
+        None
     } else {
         queries::count_up_to(&mut conn, &request.filter, state.api.count_limit).await?
     };
