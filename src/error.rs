@@ -191,9 +191,12 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
-            // statement_timeout: the query ran out of time.
+            // statement_timeout: the query ran out of time; or the server
+            // ended the connection (restart, failover, pg_terminate_backend).
+            // diesel exposes no SQLSTATE for these, only the message.
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
-                if info.message().contains("statement timeout") =>
+                if info.message().contains("statement timeout")
+                    || info.message().contains("terminating connection") =>
             {
                 Self::Unavailable(info.message().to_owned())
             }

@@ -143,3 +143,40 @@ async fn a_database_without_the_registry_is_500_with_no_internals() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn a_connection_the_server_killed_is_replaced_after_a_503() {
+    let db = TestDb::with_demo().await;
+    let config = DbConfig {
+        pool_size: 1.try_into().unwrap(),
+        ..DbConfig::for_url(&db.url)
+    };
+    let mut state = db.state();
+    state.pool = naeringsareal::db::build_pool(&config).unwrap();
+    let app = actix_web::test::init_service(app(state)).await;
+    assert_eq!(get(&app, "/collections/plots/items").await.status, 200);
+    // The server goes away under the pooled connection (a restart, a failover).
+    let sql = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        db.name
+    );
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(sql), &mut db.conn().await)
+        .await
+        .unwrap();
+    // The requests that meet the dead connection are 503 (try again), never
+    // 500; the pool then drops it and connects anew.
+    for attempt in 1..=3 {
+        let answer = get(&app, "/collections/plots/items").await;
+        if answer.status == 200 {
+            return;
+        }
+        assert_eq!(
+            answer.status,
+            503,
+            "attempt {attempt}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        assert_eq!(answer.content_type(), "application/problem+json");
+    }
+    panic!("the pool kept handing out the dead connection");
+}
