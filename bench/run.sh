@@ -313,7 +313,7 @@ md="$out/results.md"
     echo "## Throughput and latency"
     echo
     echo "errors = socket errors / non-2xx responses for wrk, failed transactions for pgbench."
-    echo "pgbench rows are the database alone: \"page\" is the page query, \"page_count\" the page query plus the count capped at 1001 (two statements per transaction), \"page_intersects\" the page query without the explicit geom && (ST_Intersects alone)."
+    echo "pgbench rows are the database alone: \"page\" is the page query, \"page_count\" the page query plus the count capped at 1001 (two statements per transaction), both with the session settings of the service's connections (custom plans, no parallel workers, no JIT)."
     for q in $QUERIES; do
         echo
         echo "### ($q) ${qdesc[$q]}"
