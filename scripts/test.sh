@@ -20,4 +20,10 @@ say "src/db/schema.rs matches the migrations"
 scripts/check-schema.sh
 
 say "cargo test"
-cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --all-targets --locked 2>&1 | tee "$log" || status=$?
+# One closing line for the whole suite, summed over the test binaries.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

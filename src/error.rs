@@ -188,9 +188,12 @@ impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => Self::NotFound("no such record".to_owned()),
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(info.message().to_owned())
-            }
+            // The connection is gone (diesel-async reports a closed socket
+            // as "unable to send command").
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
             // statement_timeout: the query ran out of time; or the server
             // ended the connection (restart, failover, pg_terminate_backend).
             // diesel exposes no SQLSTATE for these, only the message.
@@ -233,6 +236,14 @@ mod tests {
         );
         assert_eq!(
             ApiError::Unavailable("t".into()).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let closed = DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("connection closed".to_owned()),
+        );
+        assert_eq!(
+            ApiError::from(closed).status_code(),
             StatusCode::SERVICE_UNAVAILABLE
         );
         assert_eq!(
