@@ -24,11 +24,11 @@ pub struct DbConfig {
     pub pool_size: NonZeroU32,
 
     /// How long a request waits for a free connection before it is answered 503.
-    #[arg(long, env = "NAERINGSAREAL_DB_POOL_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis)]
+    #[arg(long = "pool-timeout-ms", env = "NAERINGSAREAL_DB_POOL_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis)]
     pub pool_timeout: Duration,
 
     /// `statement_timeout` set on every connection: no query runs longer.
-    #[arg(long, env = "NAERINGSAREAL_DB_STATEMENT_TIMEOUT_MS", default_value = "10000", value_parser = parse_millis)]
+    #[arg(long = "statement-timeout-ms", env = "NAERINGSAREAL_DB_STATEMENT_TIMEOUT_MS", default_value = "10000", value_parser = parse_millis)]
     pub statement_timeout: Duration,
 }
 

@@ -134,3 +134,44 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_takes_its_settings_from_flags() {
+        let cli = Cli::try_parse_from([
+            "naeringsareal",
+            "serve",
+            "--listen",
+            "0.0.0.0:9000",
+            "--pool-timeout-ms",
+            "250",
+            "--count-limit",
+            "0",
+        ])
+        .unwrap();
+        let Command::Serve {
+            db,
+            server,
+            migrate,
+        } = cli.command
+        else {
+            panic!("not serve");
+        };
+        assert_eq!(server.listen.port(), 9000);
+        assert_eq!(db.pool_timeout, std::time::Duration::from_millis(250));
+        assert_eq!(server.api.count_limit, 0);
+        assert!(!migrate);
+        assert!(
+            Cli::try_parse_from(["naeringsareal", "serve", "--pool-timeout-ms", "2s"]).is_err()
+        );
+    }
+}
