@@ -103,10 +103,10 @@ impl QueryParams {
     }
 }
 
-/// For resources that take no parameters but `f=json`.
-pub fn only_format_param(query: &str) -> Result<(), ApiError> {
+/// For resources that take no parameters but `f` (one of `formats`).
+pub fn only_format_param(query: &str, formats: &[&str]) -> Result<(), ApiError> {
     let mut params = QueryParams::parse(query);
-    params.check_format(&["json"]);
+    params.check_format(formats);
     params.finish(&["f"]).map(drop)
 }
 
@@ -146,9 +146,9 @@ mod tests {
 
     #[test]
     fn format_other_than_json_is_refused() {
-        assert!(only_format_param("f=json").is_ok());
-        assert!(only_format_param("").is_ok());
-        assert!(only_format_param("f=html").is_err());
+        assert!(only_format_param("f=json", &["json"]).is_ok());
+        assert!(only_format_param("", &["json"]).is_ok());
+        assert!(only_format_param("f=html", &["json"]).is_err());
     }
 
     #[test]

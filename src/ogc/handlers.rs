@@ -23,7 +23,7 @@ pub async fn landing_page(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string())?;
+    only_format_param(req.query_string(), &["json"])?;
     let base = state.base_url(&req);
     let page = LandingPage {
         title: "Næringsareal – available business land".to_owned(),
@@ -73,7 +73,7 @@ pub async fn landing_page(
 )]
 #[get("/conformance")]
 pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string())?;
+    only_format_param(req.query_string(), &["json"])?;
     Ok(HttpResponse::Ok().json(Conformance {
         conforms_to: CONFORMANCE.iter().map(|c| (*c).to_owned()).collect(),
     }))
@@ -94,7 +94,7 @@ pub async fn list_collections(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string())?;
+    only_format_param(req.query_string(), &["json"])?;
     let base = state.base_url(&req);
     let mut conn = state.conn().await?;
     let plots = plots::handlers::describe_collection(&mut conn, &base).await?;

@@ -91,7 +91,7 @@ pub async fn get_collection(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string())?;
+    only_format_param(req.query_string(), &["json"])?;
     let mut conn = state.conn().await?;
     let collection = describe_collection(&mut conn, &state.base_url(&req)).await?;
     Ok(HttpResponse::Ok().json(collection))
@@ -224,9 +224,7 @@ pub async fn get_plot(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut params = crate::params::QueryParams::parse(req.query_string());
-    params.check_format(&["json", "geojson"]);
-    params.finish(&["f"])?;
+    only_format_param(req.query_string(), &["json", "geojson"])?;
     let id = Uuid::parse_str(&path).map_err(|_| {
         ApiError::invalid("featureId", format!("`{path}` is not a plot id (a UUID)"))
     })?;
@@ -286,7 +284,7 @@ pub async fn get_queryables(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string())?;
+    only_format_param(req.query_string(), &["json"])?;
     let mut conn = state.conn().await?;
     let land_uses = queries::land_use_codes(&mut conn).await?;
     drop(conn);

@@ -8,6 +8,16 @@ use naeringsareal::config::DbConfig;
 
 use crate::common::{TestDb, app_on, get, send};
 
+/// The names of the offending parameters in a problem body.
+fn offending(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect()
+}
+
 #[actix_web::test]
 async fn bad_query_parameters_are_400_naming_each_one() {
     let db = TestDb::new().await;
@@ -39,12 +49,7 @@ async fn bad_query_parameters_are_400_naming_each_one() {
         let problem = answer.json();
         assert_eq!(problem["status"], 400);
         assert!(problem["title"].is_string() && problem["type"].is_string());
-        let names: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["name"].as_str().unwrap())
-            .collect();
+        let names = offending(&problem);
         assert_eq!(names, [parameter], "{uri}: {problem}");
         assert!(
             problem["detail"].as_str().unwrap().starts_with(parameter),
@@ -63,12 +68,7 @@ async fn all_problems_of_a_request_are_reported_at_once() {
     )
     .await
     .json();
-    let names: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let names = offending(&problem);
     assert_eq!(names, ["limit", "bbox", "status", "what"]);
 }
 
