@@ -17,7 +17,7 @@ use crate::config::ApiConfig;
 use crate::db::DbPool;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
 use crate::openapi::ApiDoc;
-use crate::{health, ogc, plots};
+use crate::{health, keys, ogc, plots};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -55,6 +55,7 @@ pub struct ApiDocument(pub String);
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     ogc::configure(cfg);
     plots::configure(cfg);
+    keys::configure(cfg);
     health::configure(cfg);
 }
 
@@ -125,19 +126,21 @@ async fn serve_openapi(doc: web::Data<ApiDocument>) -> HttpResponse {
 }
 
 /// Unknown paths are 404; known paths with a method they do not take are
-/// 405 (the app's default service also answers for resources' unmatched methods).
+/// 405 with `Allow` (the app's default service also answers for resources'
+/// unmatched methods).
 async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if req.match_pattern().is_some() {
+    if let Some(pattern) = req.match_pattern() {
+        let allowed = allowed_methods(&pattern);
         return Ok(problem_response(&problem_for_status(
             actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
             format!(
-                "{} is not allowed on {}; it is read-only",
+                "{} is not allowed on {}; allowed: {allowed}",
                 req.method(),
                 req.path()
             ),
         ))
         .customize()
-        .insert_header((header::ALLOW, "GET"))
+        .insert_header((header::ALLOW, allowed))
         .respond_to(&req)
         .map_into_boxed_body());
     }
@@ -145,6 +148,18 @@ async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         "there is no resource at {}",
         req.path()
     )))
+}
+
+/// Every method a resource takes (with the right key).
+fn allowed_methods(pattern: &str) -> &'static str {
+    match pattern {
+        "/collections/plots/items" => "GET, POST, OPTIONS",
+        "/collections/plots/items/{featureId}" => "GET, PUT, PATCH, DELETE, OPTIONS",
+        "/collections/plots/import" => "POST",
+        "/keys" => "GET, POST",
+        "/keys/{name}" => "DELETE",
+        _ => "GET",
+    }
 }
 
 /// Turns any error response that is not already problem+json (actix's own

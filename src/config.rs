@@ -70,6 +70,19 @@ pub struct ApiConfig {
     /// always has it: that count is free.)
     #[arg(long, env = "NAERINGSAREAL_COUNT_LIMIT", default_value = "100")]
     pub count_limit: u32,
+
+    /// Largest body of a single-plot write (POST, PUT, PATCH), in bytes; larger ones get 413.
+    #[arg(long, env = "NAERINGSAREAL_MAX_BODY_BYTES", default_value = "1048576")]
+    pub max_body_bytes: usize,
+
+    /// Largest body of an import through the API, in bytes; larger ones get 413
+    /// (the CLI import has no limit: it streams from the file).
+    #[arg(
+        long,
+        env = "NAERINGSAREAL_MAX_IMPORT_BYTES",
+        default_value = "134217728"
+    )]
+    pub max_import_bytes: usize,
 }
 
 impl Default for ApiConfig {
@@ -78,6 +91,8 @@ impl Default for ApiConfig {
             default_limit: NonZeroU32::new(10).expect("non-zero"),
             max_limit: NonZeroU32::new(1000).expect("non-zero"),
             count_limit: 100,
+            max_body_bytes: 1 << 20,
+            max_import_bytes: 128 << 20,
         }
     }
 }

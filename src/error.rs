@@ -19,6 +19,14 @@ pub const TYPE_NOT_FOUND: &str = "urn:naeringsareal:problem:not-found";
 pub const TYPE_GONE: &str = "urn:naeringsareal:problem:gone";
 /// Problem type of a request that the database could not serve in time.
 pub const TYPE_UNAVAILABLE: &str = "urn:naeringsareal:problem:unavailable";
+/// Problem type of a feature (or a file of features) that is not valid.
+pub const TYPE_INVALID_FEATURE: &str = "urn:naeringsareal:problem:invalid-feature";
+/// Problem type of a request without a valid API key, or with too weak a one.
+pub const TYPE_UNAUTHORIZED: &str = "urn:naeringsareal:problem:unauthorized";
+/// Problem type of a write that conflicts with what is stored.
+pub const TYPE_CONFLICT: &str = "urn:naeringsareal:problem:conflict";
+/// Problem type of a write whose `If-Match` is missing or stale.
+pub const TYPE_PRECONDITION: &str = "urn:naeringsareal:problem:precondition";
 
 /// An error body (RFC 9457 problem details).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,10 +55,17 @@ pub struct Problem {
 /// One offending parameter or field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
-    /// The name of the query parameter, path segment or body field.
+    /// The name of the query parameter, path segment or body field
+    /// (`geometry`, `properties.status`, `id`, …).
     pub name: String,
     /// Why it was refused.
     pub reason: String,
+    /// In an import: the position of the feature in the file, from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// In an import: the feature's `reference`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 impl FieldError {
@@ -59,7 +74,16 @@ impl FieldError {
         Self {
             name: name.into(),
             reason: reason.into(),
+            index: None,
+            reference: None,
         }
+    }
+
+    /// The same error, said of the feature at `index` of a file.
+    pub fn of_feature(mut self, index: usize, reference: Option<&str>) -> Self {
+        self.index = Some(index);
+        self.reference = reference.map(str::to_owned);
+        self
     }
 }
 
@@ -72,6 +96,30 @@ pub enum ApiError {
     /// The request is malformed in a way that is not one parameter's fault (400).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A feature in the body is not valid; every problem is listed (400).
+    #[error("invalid feature")]
+    InvalidFeature(Vec<FieldError>),
+    /// No API key, or one the registry does not know (401).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The key's role may not do this (403).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The write conflicts with what is stored (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// `If-Match` names a version that is no longer current (412).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// The body is larger than the registry takes (413).
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// The body is in a media type the resource does not take (415).
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// The write needs `If-Match` (428).
+    #[error("precondition required: {0}")]
+    PreconditionRequired(String),
     /// The resource does not exist (404).
     #[error("not found: {0}")]
     NotFound(String),
@@ -96,16 +144,23 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
         let (problem_type, detail, errors) = match self {
-            Self::InvalidParameters(errors) => (
-                TYPE_INVALID_PARAMETER,
-                errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.name, e.reason))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                errors.clone(),
-            ),
+            Self::InvalidParameters(errors) => {
+                (TYPE_INVALID_PARAMETER, summarise(errors), errors.clone())
+            }
             Self::BadRequest(detail) => (TYPE_INVALID_PARAMETER, detail.clone(), vec![]),
+            Self::InvalidFeature(errors) => {
+                (TYPE_INVALID_FEATURE, summarise(errors), errors.clone())
+            }
+            Self::Unauthorized(detail) | Self::Forbidden(detail) => {
+                (TYPE_UNAUTHORIZED, detail.clone(), vec![])
+            }
+            Self::Conflict(detail) => (TYPE_CONFLICT, detail.clone(), vec![]),
+            Self::PreconditionFailed(detail) | Self::PreconditionRequired(detail) => {
+                (TYPE_PRECONDITION, detail.clone(), vec![])
+            }
+            Self::PayloadTooLarge(detail) | Self::UnsupportedMediaType(detail) => {
+                ("about:blank", detail.clone(), vec![])
+            }
             Self::NotFound(detail) => (TYPE_NOT_FOUND, detail.clone(), vec![]),
             Self::Gone(detail) => (TYPE_GONE, detail.clone(), vec![]),
             Self::Unavailable(_) => (
@@ -121,6 +176,7 @@ impl ApiError {
         };
         let title = match self {
             Self::InvalidParameters(_) => "Invalid query parameter".to_owned(),
+            Self::InvalidFeature(_) => "Invalid feature".to_owned(),
             _ => status.canonical_reason().unwrap_or("Error").to_owned(),
         };
         Problem {
@@ -136,7 +192,16 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::InvalidParameters(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidParameters(_) | Self::BadRequest(_) | Self::InvalidFeature(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -156,8 +221,33 @@ impl ResponseError for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        if matches!(self, Self::Unauthorized(_)) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"naeringsareal\""),
+            );
+        }
         response
     }
+}
+
+/// The errors in one line: `name: reason; name: reason`. Long lists are cut
+/// (the `errors` member has them all).
+fn summarise(errors: &[FieldError]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = errors
+        .iter()
+        .take(SHOWN)
+        .map(|e| match e.index {
+            Some(i) => format!("feature {i}: {}: {}", e.name, e.reason),
+            None => format!("{}: {}", e.name, e.reason),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if errors.len() > SHOWN {
+        text.push_str(&format!("; and {} more", errors.len() - SHOWN));
+    }
+    text
 }
 
 /// The HTTP response carrying `problem`.
@@ -202,6 +292,29 @@ impl From<DieselError> for ApiError {
                     || info.message().contains("terminating connection") =>
             {
                 Self::Unavailable(info.message().to_owned())
+            }
+            // Validation runs before every write, so the database's own
+            // refusals mean a race (a reference taken meanwhile) or a rule
+            // only the database knows; the constraint's name says which.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info) => {
+                Self::Conflict(match info.constraint_name() {
+                    Some("plots_reference_key") => {
+                        "the reference is already used by another plot".to_owned()
+                    }
+                    Some("api_keys_name_key") => {
+                        "a key with this name exists (names are never reused)".to_owned()
+                    }
+                    _ => format!(
+                        "the write conflicts with a stored record: {}",
+                        info.message()
+                    ),
+                })
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, ref info) => {
+                Self::BadRequest(format!(
+                    "the database refused the values: {}",
+                    info.constraint_name().unwrap_or_else(|| info.message())
+                ))
             }
             other => Self::Internal(anyhow::Error::new(other)),
         }

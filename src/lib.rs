@@ -2,11 +2,14 @@
 //! OGC API – Features and GeoJSON from PostGIS.
 
 pub mod app;
+pub mod auth;
 pub mod config;
+pub mod crs;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod keys;
 pub mod ogc;
 pub mod openapi;
 pub mod params;

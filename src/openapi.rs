@@ -1,7 +1,8 @@
 //! The OpenAPI document's frame; the paths come from the handlers' own
 //! `#[utoipa::path]` annotations as they are registered.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
 
@@ -16,10 +17,32 @@ use crate::error::{FieldError, Problem};
         license(name = "MIT", identifier = "MIT"),
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&BearerKey),
     tags(
         (name = "Capabilities", description = "Landing page, conformance and collections"),
         (name = "Plots", description = "Plots of business land"),
+        (name = "Keys", description = "API keys for planners and admins"),
         (name = "Operations", description = "Probes for orchestration"),
     )
 )]
 pub struct ApiDoc;
+
+/// The `api_key` security scheme: `Authorization: Bearer <key>`.
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key made with `naeringsareal api-key create` or `POST /keys`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

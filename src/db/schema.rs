@@ -4,6 +4,20 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    api_keys (id) {
+        id -> Int4,
+        name -> Text,
+        role -> Text,
+        key_hash -> Bytea,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     land_use_codes (code) {
         code -> Int4,
         name_nb -> Text,
@@ -89,6 +103,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamptz>,
         end_reason -> Nullable<Text>,
         version -> Int4,
+        published -> Bool,
     }
 }
 
@@ -110,6 +125,7 @@ diesel::joinable!(plot_versions -> plots (plot_id));
 diesel::joinable!(plots -> land_use_codes (land_use));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     land_use_codes,
     plot_versions,
     plots,

@@ -26,8 +26,7 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ];
 
-/// CRS84, the only CRS this version serves.
-pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+pub use crate::crs::CRS84;
 
 /// Registers the landing page, conformance and collections.
 pub fn configure(cfg: &mut ServiceConfig) {

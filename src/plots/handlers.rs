@@ -17,6 +17,7 @@ use super::params::{ItemsQuery, ItemsRequest, encode_cursor};
 use super::queries::{self, Cursor};
 use super::wire::{PlotCollection, PlotFeature};
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::ogc::wire::{Collection, Extent, SpatialExtent, TemporalExtent};
 use crate::ogc::{CRS84, Link, media};
@@ -112,9 +113,11 @@ pub async fn get_collection(
 #[get("/collections/plots/items")]
 pub async fn list_plots(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ItemsRequest::parse(req.query_string(), &state.api)?;
+    let mut request = ItemsRequest::parse(req.query_string(), &state.api)?;
+    request.filter.include_unpublished = caller.is_planner();
     let mut conn = state.conn().await?;
     let page = queries::list(
         &mut conn,
@@ -221,19 +224,20 @@ pub async fn list_plots(
 #[get("/collections/plots/items/{featureId}")]
 pub async fn get_plot(
     req: HttpRequest,
+    caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json", "geojson"])?;
-    let id = Uuid::parse_str(&path).map_err(|_| {
-        ApiError::invalid("featureId", format!("`{path}` is not a plot id (a UUID)"))
-    })?;
+    let id = parse_feature_id(&path)?;
     let mut conn = state.conn().await?;
-    let row = queries::get(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no plot with id {id}")))?;
+    let row = queries::get(&mut conn, id).await?;
     drop(conn);
-    if let Some(ended_at) = row.ended_at {
+    let row = match row {
+        Some(row) if row.published || caller.is_planner() => row,
+        _ => return Err(ApiError::NotFound(format!("there is no plot with id {id}"))),
+    };
+    if let (Some(ended_at), false) = (row.ended_at, caller.is_planner()) {
         return Err(ApiError::Gone(format!(
             "plot {} ended on {} ({}); it is no longer on offer",
             row.reference,
@@ -241,7 +245,7 @@ pub async fn get_plot(
             row.end_reason.as_deref().unwrap_or("no reason given")
         )));
     }
-    let etag = EntityTag::new_strong(format!("{}-{}", row.id.simple(), row.version));
+    let etag = etag(row.id, row.version);
     if let Some(IfNoneMatch::Items(tags)) = req.get_header::<IfNoneMatch>()
         && tags.iter().any(|t| t.weak_eq(&etag))
     {
@@ -249,9 +253,30 @@ pub async fn get_plot(
             .insert_header(header::ETag(etag))
             .finish());
     }
-    let base = state.base_url(&req);
+    feature_response(HttpResponse::Ok(), &state.base_url(&req), row)
+}
+
+/// The path's feature id, or 400.
+pub fn parse_feature_id(path: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(path)
+        .map_err(|_| ApiError::invalid("featureId", format!("`{path}` is not a plot id (a UUID)")))
+}
+
+/// A plot's entity tag: its id and version. Strong: the representation of a
+/// version never changes.
+pub fn etag(id: Uuid, version: i32) -> EntityTag {
+    EntityTag::new_strong(format!("{}-{version}", id.simple()))
+}
+
+/// A plot as a GeoJSON Feature response with its links and `ETag`.
+pub fn feature_response(
+    mut builder: actix_web::HttpResponseBuilder,
+    base: &str,
+    row: queries::PlotRow,
+) -> Result<HttpResponse, ApiError> {
+    let etag = etag(row.id, row.version);
     let mut feature = PlotFeature::from_row(row)?;
-    let url = format!("{base}/collections/{COLLECTION_ID}/items/{id}");
+    let url = format!("{base}/collections/{COLLECTION_ID}/items/{}", feature.id);
     feature.links = vec![
         Link::new(url, "self", media::GEOJSON, "This plot"),
         Link::new(
@@ -262,7 +287,7 @@ pub async fn get_plot(
         ),
     ];
     let bytes = serde_json::to_vec(&feature).map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::Ok()
+    Ok(builder
         .content_type(media::GEOJSON)
         .insert_header(header::ETag(etag))
         .body(bytes))

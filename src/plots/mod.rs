@@ -2,10 +2,13 @@
 //! collection's description and its queryables.
 
 pub mod codes;
+pub mod edit;
 pub mod handlers;
+pub mod input;
 pub mod params;
 pub mod queries;
 pub mod wire;
+pub mod writes;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,5 +20,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_collection)
         .service(handlers::list_plots)
         .service(handlers::get_plot)
+        .service(edit::create_plot)
+        .service(edit::replace_plot)
+        .service(edit::update_plot)
+        .service(edit::delete_plot)
+        .service(edit::items_options)
+        .service(edit::item_options)
         .service(handlers::get_queryables);
 }

@@ -76,6 +76,7 @@ pub struct PlotRow {
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub is_demo: bool,
+    pub published: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -116,6 +117,8 @@ pub struct PlotFilter {
     pub reference: Vec<String>,
     /// Plots suited to any of these focus areas.
     pub focus_area: Vec<String>,
+    /// Unpublished plots too (planners see them; the public does not).
+    pub include_unpublished: bool,
 }
 
 /// Where a page starts: after or before a plot id (keyset paging on `id`).
@@ -145,6 +148,9 @@ fn envelope(b: Bbox) -> Envelope {
 /// The open (not ended) plots that match `filter`.
 fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
     let mut query = plots::table.filter(plots::ended_at.is_null()).into_boxed();
+    if !filter.include_unpublished {
+        query = query.filter(plots::published);
+    }
     if let Some(bbox) = filter.bbox {
         query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, envelope(bbox)));
     }

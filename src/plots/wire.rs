@@ -147,6 +147,8 @@ pub struct PlotProperties {
     pub contact_phone: Option<String>,
     /// True for the fictional demo data shipped with the registry.
     pub demo: bool,
+    /// False while planners prepare the plot: the public does not see it.
+    pub published: bool,
     /// When the plot was first added.
     pub created_at: DateTime<Utc>,
     /// When the plot last changed (the `datetime` parameter filters on this).
@@ -265,6 +267,7 @@ impl PlotFeature {
                 contact_email: row.contact_email,
                 contact_phone: row.contact_phone,
                 demo: row.is_demo,
+                published: row.published,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 ended_at: row.ended_at,

@@ -275,3 +275,46 @@ pub fn path_of(href: &str) -> String {
         None => url.path().to_owned(),
     }
 }
+
+/// A new API key on `db` with `role`, named `name`.
+pub async fn key(db: &TestDb, name: &str, role: naeringsareal::auth::Role) -> String {
+    naeringsareal::keys::create(&mut db.conn().await, name, role)
+        .await
+        .expect("making a key")
+        .0
+}
+
+/// `Authorization: Bearer <key>`.
+pub fn bearer(key: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {key}"))
+}
+
+/// A valid new plot near Drammen (about 100 m × 110 m), as a GeoJSON Feature.
+pub fn new_plot(reference: &str) -> Value {
+    serde_json::json!({
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[
+            [10.2000, 59.7400], [10.2018, 59.7400], [10.2018, 59.7410], [10.2000, 59.7410], [10.2000, 59.7400]
+        ]]},
+        "properties": {
+            "reference": reference, "name": "Testtomta", "municipality": "3301", "land_use": 1340,
+            "land_use_status": "current", "planning_status": "zoned", "location_class": "C",
+            "readiness": "zoned", "ownership": "public", "offer_type": "sale", "status": "available",
+            "price_nok_per_m2": 1200, "focus_areas": ["port_logistics"],
+        }
+    })
+}
+
+/// How many rows `table` has.
+pub async fn count_rows(db: &TestDb, table: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+        .get_result(&mut db.conn().await)
+        .await
+        .unwrap();
+    n.n
+}

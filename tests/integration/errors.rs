@@ -86,15 +86,19 @@ async fn unknown_routes_and_methods_are_problems_too() {
             .contains("/collections/roads/items")
     );
 
-    let post = send(
+    let put = send(
         &app,
-        TestRequest::post()
+        TestRequest::put()
             .uri("/collections/plots/items")
             .to_request(),
     )
     .await;
+    assert_eq!(put.status, 405);
+    assert_eq!(put.content_type(), "application/problem+json");
+    assert_eq!(put.header("allow"), Some("GET, POST, OPTIONS"));
+
+    let post = send(&app, TestRequest::post().uri("/conformance").to_request()).await;
     assert_eq!(post.status, 405);
-    assert_eq!(post.content_type(), "application/problem+json");
     assert_eq!(post.header("allow"), Some("GET"));
 }
 

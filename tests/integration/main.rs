@@ -7,3 +7,4 @@ mod errors;
 mod items;
 mod metadata;
 mod openapi;
+mod writes;

@@ -1,0 +1,116 @@
+-- Writing: API keys, unpublished plots, canonical coordinates.
+
+-- API keys. The key itself is shown once when it is made and never stored:
+-- only its SHA-256 (the keys are 32 random bytes, so a fast hash is enough;
+-- slow password hashes are for guessable secrets). Names are unique for all
+-- time, revoked keys included, so that a name in the history always means
+-- one key.
+CREATE TABLE api_keys (
+    id          serial PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$'),
+    role        text NOT NULL CHECK (role IN ('planner', 'admin')),
+    key_hash    bytea NOT NULL UNIQUE CHECK (length(key_hash) = 32),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    revoked_at  timestamptz,
+    CHECK (revoked_at IS NULL OR revoked_at >= created_at)
+);
+
+-- A plot a planner is still preparing: planners see it, the public does not.
+-- The public listing's partial indexes (WHERE ended_at IS NULL) still serve
+-- it: `ended_at IS NULL AND published` implies their predicate.
+-- plot_user_state depends on the row type: it is made again around the change.
+DROP FUNCTION plot_user_state(plots);
+ALTER TABLE plots ADD COLUMN published boolean NOT NULL DEFAULT true;
+CREATE FUNCTION plot_user_state(p plots) RETURNS jsonb
+LANGUAGE sql STABLE
+RETURN to_jsonb(p) - ARRAY[
+    'area_m2', 'version', 'updated_at',
+    'port_distance_m', 'port_name', 'rail_terminal_distance_m', 'rail_terminal_name',
+    'motorway_distance_m', 'motorway_junction_name', 'station_distance_m', 'station_name'
+];
+
+-- Coordinates are kept at 1e-7 degree (about 1 cm), exactly as GeoJSON
+-- output writes them, so that a plot exported and imported again is the
+-- same geometry and no new version. ST_ReducePrecision snaps without making
+-- the polygon invalid; the trip through GeoJSON text makes each coordinate
+-- the very double that parsing the exported text gives.
+CREATE FUNCTION canonical_boundary(g geometry) RETURNS geometry
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ST_ForcePolygonCCW(ST_Multi(ST_SetSRID(
+    ST_GeomFromGeoJSON(ST_AsGeoJSON(ST_ReducePrecision(g, 1e-7), 7)), ST_SRID(g))));
+
+CREATE OR REPLACE FUNCTION plots_derive() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    place record;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN
+        RAISE EXCEPTION 'a plot''s id cannot change' USING ERRCODE = 'check_violation';
+    END IF;
+    -- A boundary equal to the stored one (the same shape, however its rings
+    -- start or run) is the stored one: no change, no new version.
+    IF TG_OP = 'UPDATE' AND ST_Equals(NEW.geom, OLD.geom) THEN
+        NEW.geom := OLD.geom;
+    ELSE
+        NEW.geom := canonical_boundary(NEW.geom);
+    END IF;
+    IF TG_OP = 'INSERT' OR NOT ST_Equals(NEW.geom, OLD.geom) OR current_setting('naeringsareal.refresh_access', true) = 'on' THEN
+        SELECT * INTO place FROM nearest_reference_place(NEW.geom, 'port');
+        NEW.port_name := place.name; NEW.port_distance_m := place.distance_m;
+        SELECT * INTO place FROM nearest_reference_place(NEW.geom, 'rail_terminal');
+        NEW.rail_terminal_name := place.name; NEW.rail_terminal_distance_m := place.distance_m;
+        SELECT * INTO place FROM nearest_reference_place(NEW.geom, 'motorway_junction');
+        NEW.motorway_junction_name := place.name; NEW.motorway_distance_m := place.distance_m;
+        SELECT * INTO place FROM nearest_reference_place(NEW.geom, 'train_station');
+        NEW.station_name := place.name; NEW.station_distance_m := place.distance_m;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF plot_user_state(NEW) IS DISTINCT FROM plot_user_state(OLD) THEN
+            NEW.version := OLD.version + 1;
+            NEW.updated_at := now();
+        ELSE
+            NEW.version := OLD.version;
+            NEW.updated_at := OLD.updated_at;
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- What is wrong with a boundary a planner sends, in the CRS it came in
+-- (`g` has that CRS's SRID; `lat_lon` when its axes are latitude first).
+-- GEOS's reason and location for an invalid one; whether, once in
+-- longitude/latitude, it lies inside Norway's extent (and whether it would
+-- with its axes swapped: the commonest mistake); its geodesic area. A
+-- transform that fails (coordinates out of the CRS's range) gives a NULL
+-- `inside` instead of failing the whole statement.
+CREATE FUNCTION boundary_check(
+    g geometry, lat_lon boolean,
+    OUT valid boolean, OUT reason text, OUT x double precision, OUT y double precision,
+    OUT inside boolean, OUT inside_if_swapped boolean, OUT area_m2 double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    detail valid_detail;
+    w geometry;
+    norway CONSTANT geometry := ST_MakeEnvelope(-10.0, 57.0, 35.0, 81.5, 4326);
+BEGIN
+    detail := ST_IsValidDetail(g);
+    valid := detail.valid;
+    reason := detail.reason;
+    x := ST_X(detail.location);
+    y := ST_Y(detail.location);
+    BEGIN
+        w := ST_Transform(CASE WHEN lat_lon THEN ST_FlipCoordinates(g) ELSE g END, 4326);
+    EXCEPTION WHEN OTHERS THEN
+        RETURN;
+    END;
+    inside := ST_Within(w, norway);
+    inside_if_swapped := ST_Within(ST_FlipCoordinates(w), norway);
+    IF valid THEN
+        area_m2 := ST_Area(w::geography);
+    END IF;
+END
+$$;
+
+-- History by time: the state of the register at a past instant.
+CREATE INDEX plot_versions_valid_from_idx ON plot_versions (valid_from);

@@ -1,0 +1,149 @@
+//! Who is calling: anonymous, or the holder of an API key with a role.
+//! `Authorization: Bearer <key>`; anonymous callers read the public register.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumString, VariantNames};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::keys;
+
+/// What a key may do.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumString,
+    AsRefStr,
+    VariantNames,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// Writes plots; reads everything, history and unpublished plots included.
+    Planner,
+    /// A planner who also manages keys.
+    Admin,
+}
+
+/// The caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// No key: reads the public register only.
+    Anonymous,
+    /// The holder of a valid, unrevoked key.
+    Key { name: String, role: Role },
+}
+
+impl Caller {
+    /// The caller's role, if any.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Anonymous => None,
+            Self::Key { role, .. } => Some(*role),
+        }
+    }
+
+    /// Whether the caller may see unpublished plots, ended plots and history.
+    pub fn is_planner(&self) -> bool {
+        self.role().is_some()
+    }
+
+    /// The key's name (what the history records), or 401/403 when the
+    /// caller may not act as `role`.
+    pub fn require(&self, role: Role, action: &str) -> Result<&str, ApiError> {
+        match self {
+            Self::Anonymous => Err(ApiError::Unauthorized(format!(
+                "{action} needs an API key with the {} role: send `Authorization: Bearer <key>`",
+                role.as_ref()
+            ))),
+            Self::Key { name, role: held } if *held >= role => Ok(name),
+            Self::Key { name, role: held } => Err(ApiError::Forbidden(format!(
+                "{action} needs the {} role; the key `{name}` is a {}",
+                role.as_ref(),
+                held.as_ref()
+            ))),
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let header = req.headers().get(header::AUTHORIZATION).cloned();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let Some(header) = header else {
+                return Ok(Self::Anonymous);
+            };
+            let key = header
+                .to_str()
+                .ok()
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "the Authorization header must be `Bearer <key>`".to_owned(),
+                    )
+                })?;
+            let state = state.ok_or_else(|| anyhow::anyhow!("no app state"))?;
+            let mut conn = state.conn().await?;
+            match keys::find_active(&mut conn, key).await? {
+                Some(found) => Ok(Self::Key {
+                    name: found.name,
+                    role: found.role,
+                }),
+                None => Err(ApiError::Unauthorized(
+                    "the API key is not valid (unknown or revoked)".to_owned(),
+                )),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_rank_and_refuse() {
+        let planner = Caller::Key {
+            name: "kari".into(),
+            role: Role::Planner,
+        };
+        assert_eq!(planner.require(Role::Planner, "writing").unwrap(), "kari");
+        assert!(matches!(
+            planner.require(Role::Admin, "managing keys"),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            Caller::Anonymous.require(Role::Planner, "writing"),
+            Err(ApiError::Unauthorized(_))
+        ));
+        let admin = Caller::Key {
+            name: "root".into(),
+            role: Role::Admin,
+        };
+        assert!(admin.require(Role::Planner, "writing").is_ok());
+    }
+}

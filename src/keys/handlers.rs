@@ -1,0 +1,113 @@
+//! Handlers of `/keys`: admins make, list and revoke API keys.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::KeyInfo;
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, Problem};
+use crate::params::only_format_param;
+
+/// A key to make.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    /// A name for the key, recorded with every write it makes; never reused.
+    #[schema(example = "kari.nordmann")]
+    pub name: String,
+    /// What the key may do.
+    pub role: Role,
+}
+
+/// A key just made: the only time the key itself is shown.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CreatedKey {
+    /// The key. Store it now: the registry keeps only its hash.
+    pub key: String,
+    /// Its record.
+    #[serde(flatten)]
+    pub info: KeyInfo,
+}
+
+/// Every API key (never the keys themselves). Admins only.
+#[utoipa::path(
+    tag = "Keys",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The keys", body = Vec<KeyInfo>),
+        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin's", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/keys")]
+pub async fn list_keys(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Admin, "listing API keys")?;
+    only_format_param(req.query_string(), &["json"])?;
+    let mut conn = state.conn().await?;
+    Ok(HttpResponse::Ok().json(super::list(&mut conn).await?))
+}
+
+/// Makes an API key. The answer holds the key: it is shown this once.
+#[utoipa::path(
+    tag = "Keys",
+    security(("api_key" = [])),
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "The key", body = CreatedKey),
+        (status = 400, description = "The name or role is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken (names are never reused)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/keys")]
+pub async fn create_key(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<NewKey>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Admin, "making API keys")?;
+    super::check_name(&body.name).map_err(|reason| ApiError::invalid("name", reason))?;
+    let mut conn = state.conn().await?;
+    let (key, info) = super::create(&mut conn, &body.name, body.role).await?;
+    tracing::info!(key_name = %info.name, role = info.role.as_ref(), by = ?caller, "API key made");
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(CreatedKey { key, info }))
+}
+
+/// Revokes an API key: it stops working at once. Admins only.
+#[utoipa::path(
+    tag = "Keys",
+    security(("api_key" = [])),
+    params(("name" = String, Path, description = "The key's name")),
+    responses(
+        (status = 200, description = "The key, revoked", body = KeyInfo),
+        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No valid key has this name", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/keys/{name}")]
+pub async fn revoke_key(
+    caller: Caller,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Admin, "revoking API keys")?;
+    let mut conn = state.conn().await?;
+    let revoked = super::revoke(&mut conn, &name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no valid key is named `{name}`")))?;
+    tracing::info!(key_name = %revoked.name, "API key revoked");
+    Ok(HttpResponse::Ok().json(revoked))
+}
