@@ -50,19 +50,29 @@ impl Crs {
     }
 
     /// Parses an OGC URI (optionally in `<…>`, as in the `Content-Crs`
-    /// header), or the short forms `CRS84` and `EPSG:25832`.
+    /// header), an OGC URN (as GDAL writes in GeoJSON files), or the short
+    /// forms `CRS84` and `EPSG:25832`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let text = text
             .strip_prefix('<')
             .and_then(|t| t.strip_suffix('>'))
             .unwrap_or(text);
-        if text == CRS84 || text == "CRS84" || text == "OGC:CRS84" {
+        if [
+            CRS84,
+            "CRS84",
+            "OGC:CRS84",
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            "urn:ogc:def:crs:OGC::CRS84",
+        ]
+        .contains(&text)
+        {
             return Ok(Self::CRS84);
         }
         let code = text
             .strip_prefix(EPSG_PREFIX)
             .or_else(|| text.strip_prefix("EPSG:"))
+            .or_else(|| text.strip_prefix("urn:ogc:def:crs:EPSG::"))
             .and_then(|c| c.parse::<i32>().ok());
         match code {
             Some(srid) if SUPPORTED_EPSG.contains(&srid) => Ok(Self { srid, crs84: false }),

@@ -1,11 +1,18 @@
-//! The `naeringsareal` binary: `serve`, `migrate`, `seed-demo` and `openapi`.
+//! The `naeringsareal` binary: `serve`, `migrate`, `seed-demo`, `openapi`,
+//! `api-key` and `import`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use indicatif::{ProgressBar, ProgressStyle};
 use naeringsareal::app::{AppState, app, openapi_json};
+use naeringsareal::auth::Role;
 use naeringsareal::config::{DbConfig, ServerConfig};
+use naeringsareal::crs::Crs;
+use naeringsareal::error::ApiError;
+use naeringsareal::keys;
+use naeringsareal::plots::import;
 use naeringsareal::{db, demo};
 
 // mimalloc instead of the system allocator: building a page allocates a
@@ -58,6 +65,49 @@ enum Command {
     },
     /// Print the OpenAPI document that the service serves at `/api`.
     Openapi,
+    /// Manage API keys: make, list, revoke.
+    ApiKey {
+        #[command(subcommand)]
+        action: KeyAction,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+    /// Import plots from a GeoJSON FeatureCollection (e.g. made with ogr2ogr
+    /// from a GeoPackage or Shapefile): upsert by reference, all or nothing.
+    /// Every feature's problems are listed by position and reference.
+    Import {
+        /// The GeoJSON file; `-` reads standard input.
+        file: std::path::PathBuf,
+        /// The CRS of the file's coordinates, e.g.
+        /// http://www.opengis.net/def/crs/EPSG/0/25832 or EPSG:25832.
+        #[arg(long, default_value = naeringsareal::crs::CRS84)]
+        crs: String,
+        /// Check the file only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyAction {
+    /// Make a key. The key is printed once, as the last line: store it.
+    Create {
+        /// A name for the key (a person or a system), recorded with its writes; never reused.
+        #[arg(long)]
+        name: String,
+        /// What the key may do.
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+    /// List the keys (never the keys themselves).
+    List,
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
 }
 
 fn init_logging(json: bool) {
@@ -104,6 +154,120 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", openapi_json());
             Ok(())
         }
+        Command::ApiKey { action, db } => api_key(action, &db).await,
+        Command::Import {
+            file,
+            crs,
+            dry_run,
+            db,
+        } => import(&file, &crs, dry_run, &db).await,
+    }
+}
+
+async fn api_key(action: KeyAction, db: &DbConfig) -> anyhow::Result<()> {
+    let pool = db::build_pool(db)?;
+    let mut conn = pool.get().await.context("connecting to the database")?;
+    match action {
+        KeyAction::Create { name, role } => {
+            keys::check_name(&name).map_err(anyhow::Error::msg)?;
+            let (key, info) = keys::create(&mut conn, &name, role)
+                .await
+                .with_context(|| format!("making the key `{name}` (names are never reused)"))?;
+            println!(
+                "made the {} key `{}`; it is shown this once, store it now:",
+                info.role.as_ref(),
+                info.name
+            );
+            println!("{key}");
+        }
+        KeyAction::List => {
+            for key in keys::list(&mut conn).await? {
+                let state = match key.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                    None => "valid".to_owned(),
+                };
+                println!(
+                    "{}\t{}\tmade {}\t{state}",
+                    key.name,
+                    key.role.as_ref(),
+                    key.created_at.format("%Y-%m-%d %H:%M")
+                );
+            }
+        }
+        KeyAction::Revoke { name } => match keys::revoke(&mut conn, &name).await? {
+            Some(key) => println!("revoked `{}`", key.name),
+            None => anyhow::bail!("no valid key is named `{name}`"),
+        },
+    }
+    Ok(())
+}
+
+async fn import(
+    file: &std::path::Path,
+    crs: &str,
+    dry_run: bool,
+    db: &DbConfig,
+) -> anyhow::Result<()> {
+    let crs = Crs::parse(crs).map_err(anyhow::Error::msg)?;
+    let (reader, size): (Box<dyn std::io::Read + Send>, u64) = if file.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), 0)
+    } else {
+        let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(f), size)
+    };
+    let bar = if size > 0 {
+        ProgressBar::new(size).with_style(ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+        )?)
+    } else {
+        ProgressBar::new_spinner()
+    };
+    let reader = std::io::BufReader::with_capacity(1 << 20, bar.wrap_read(reader));
+    let (tx, rx) = tokio::sync::mpsc::channel(1000);
+    let parser = std::thread::spawn(move || import::stream_features(reader, crs, tx));
+    let pool = db::build_pool(db)?;
+    let mut conn = pool.get().await.context("connecting to the database")?;
+    db::postgis_version(&mut conn).await?;
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    let options = import::ImportOptions {
+        crs,
+        dry_run,
+        changed_by: format!("cli:{who}"),
+    };
+    let progress = bar.clone();
+    let result = import::import(&mut conn, rx, &options, move |n| {
+        progress.set_message(format!("{n} features"));
+    })
+    .await;
+    bar.finish_and_clear();
+    let _ = parser.join();
+    match result {
+        Ok(report) => {
+            let verb = if report.dry_run {
+                "would import"
+            } else {
+                "imported"
+            };
+            println!(
+                "{verb} {} features: {} created, {} updated, {} unchanged",
+                report.features, report.created, report.updated, report.unchanged
+            );
+            Ok(())
+        }
+        Err(ApiError::InvalidFeature(errors)) => {
+            for e in &errors {
+                let at = match (e.index, &e.reference) {
+                    (Some(i), Some(r)) => format!("feature {i} ({r}): "),
+                    (Some(i), None) => format!("feature {i}: "),
+                    _ => String::new(),
+                };
+                eprintln!("{at}{}: {}", e.name, e.reason);
+            }
+            anyhow::bail!("nothing was imported: the file has problems (listed above)")
+        }
+        Err(ApiError::Internal(cause)) => Err(cause),
+        Err(other) => Err(anyhow::anyhow!("{}", other.problem().detail)),
     }
 }
 

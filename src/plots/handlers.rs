@@ -13,6 +13,7 @@ use super::codes::{
     Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
     Readiness, Status,
 };
+use super::history;
 use super::params::{ItemsQuery, ItemsRequest, encode_cursor};
 use super::queries::{self, Cursor};
 use super::wire::{PlotCollection, PlotFeature};
@@ -118,6 +119,9 @@ pub async fn list_plots(
 ) -> Result<HttpResponse, ApiError> {
     let mut request = ItemsRequest::parse(req.query_string(), &state.api)?;
     request.filter.include_unpublished = caller.is_planner();
+    if let Some(as_of) = request.as_of {
+        return list_plots_as_of(&req, &state, &request, as_of).await;
+    }
     let mut conn = state.conn().await?;
     let page = queries::list(
         &mut conn,
@@ -142,21 +146,7 @@ pub async fn list_plots(
 
     let base = state.base_url(&req);
     let items_url = format!("{base}/collections/{COLLECTION_ID}/items");
-    let link_with = |cursor: Option<Cursor>| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in request.pairs.iter().filter(|(n, _)| n != "cursor") {
-            query.append_pair(name, value);
-        }
-        if let Some(cursor) = cursor {
-            query.append_pair("cursor", &encode_cursor(cursor));
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            items_url.clone()
-        } else {
-            format!("{items_url}?{query}")
-        }
-    };
+    let link_with = |cursor| page_link(&items_url, &request.pairs, cursor);
     let mut links = vec![
         Link::new(
             link_with(request.cursor),
@@ -202,6 +192,85 @@ pub async fn list_plots(
     };
     let bytes = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok().content_type(media::GEOJSON).body(bytes))
+}
+
+/// The URL of the page at `cursor` of the listing asked for with `pairs`.
+fn page_link(items_url: &str, pairs: &[(String, String)], cursor: Option<Cursor>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs.iter().filter(|(n, _)| n != "cursor") {
+        query.append_pair(name, value);
+    }
+    if let Some(cursor) = cursor {
+        query.append_pair("cursor", &encode_cursor(cursor));
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        items_url.to_owned()
+    } else {
+        format!("{items_url}?{query}")
+    }
+}
+
+/// The items listing with `as_of`: the register as it stood then.
+async fn list_plots_as_of(
+    req: &HttpRequest,
+    state: &AppState,
+    request: &ItemsRequest,
+    as_of: chrono::DateTime<Utc>,
+) -> Result<HttpResponse, ApiError> {
+    let after = match request.cursor {
+        Some(Cursor::After(id)) => Some(id),
+        _ => None,
+    };
+    let limit = i64::from(request.limit);
+    let mut conn = state.conn().await?;
+    let mut rows = history::register_at(
+        &mut conn,
+        as_of,
+        request.filter.include_unpublished,
+        after,
+        limit + 1,
+    )
+    .await?;
+    drop(conn);
+    let more = rows.len() as i64 > limit;
+    rows.truncate(request.limit as usize);
+    let base = state.base_url(req);
+    let items_url = format!("{base}/collections/{COLLECTION_ID}/items");
+    let link_with = |cursor| page_link(&items_url, &request.pairs, cursor);
+    let mut links = vec![
+        Link::new(
+            link_with(request.cursor),
+            "self",
+            media::GEOJSON,
+            "This page",
+        ),
+        Link::new(
+            format!("{base}/collections/{COLLECTION_ID}"),
+            "collection",
+            media::JSON,
+            "The collection",
+        ),
+    ];
+    if let (true, Some((last, _))) = (more, rows.last()) {
+        links.push(Link::new(
+            link_with(Some(Cursor::After(*last))),
+            "next",
+            media::GEOJSON,
+            "Next page",
+        ));
+    }
+    let features: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(_, data)| history::version_feature(data))
+        .collect();
+    Ok(HttpResponse::Ok().content_type(media::GEOJSON).json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "links": links,
+        "timeStamp": Utc::now(),
+        "numberReturned": features.len(),
+    })))
 }
 
 /// One plot as a GeoJSON Feature, with an `ETag` of its version.

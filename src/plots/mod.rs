@@ -4,6 +4,8 @@
 pub mod codes;
 pub mod edit;
 pub mod handlers;
+pub mod history;
+pub mod import;
 pub mod input;
 pub mod params;
 pub mod queries;
@@ -20,6 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_collection)
         .service(handlers::list_plots)
         .service(handlers::get_plot)
+        .service(history::get_history)
+        .service(import::import_plots)
         .service(edit::create_plot)
         .service(edit::replace_plot)
         .service(edit::update_plot)

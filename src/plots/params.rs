@@ -88,6 +88,12 @@ pub struct ItemsQuery {
     /// Plots suited to this focus area (any of a list).
     #[param(value_type = Option<FocusArea>)]
     pub focus_area: Option<String>,
+    /// The register as it stood at this instant (RFC 3339 date-time, or a
+    /// date meaning the end of that day), rebuilt from the history: plots
+    /// that had not ended then, in their state then. Combines with `limit`
+    /// and `cursor` only.
+    #[param(example = "2026-01-01")]
+    pub as_of: Option<String>,
     /// Output format; only GeoJSON is served (`json` or `geojson`).
     pub f: Option<String>,
 }
@@ -113,8 +119,12 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "contamination",
     "reference",
     "focus_area",
+    "as_of",
     "f",
 ];
+
+/// The parameters `as_of` combines with.
+const AS_OF_PARAMS: &[&str] = &["as_of", "limit", "cursor", "f"];
 
 /// The parsed items query.
 #[derive(Debug, PartialEq)]
@@ -123,6 +133,8 @@ pub struct ItemsRequest {
     pub limit: u32,
     pub filter: PlotFilter,
     pub cursor: Option<Cursor>,
+    /// The register as it was at this instant (from the history), not now.
+    pub as_of: Option<DateTime<Utc>>,
     /// The parameters as given, to rebuild links from.
     pub pairs: Vec<(String, String)>,
 }
@@ -190,11 +202,36 @@ impl ItemsRequest {
             .parsed("focus_area", |v| list_of(v, code::<FocusArea>))
             .unwrap_or_default();
         let cursor = p.parsed("cursor", decode_cursor);
+        let as_of = p.parsed("as_of", |v| {
+            // A date is the end of that day: the register as it stood that evening.
+            parse_datetime(v).map(|(_, end)| end.unwrap_or_else(Utc::now))
+        });
+        if as_of.is_some() {
+            let others: Vec<String> = p
+                .pairs()
+                .iter()
+                .map(|(n, _)| n.clone())
+                .filter(|n| !AS_OF_PARAMS.contains(&n.as_str()))
+                .collect();
+            if !others.is_empty() {
+                p.error(
+                    "as_of",
+                    format!(
+                        "combines only with limit and cursor, not with {}",
+                        others.join(", ")
+                    ),
+                );
+            }
+            if matches!(cursor, Some(Cursor::Before(_))) {
+                p.error("cursor", "an as_of listing pages forward only");
+            }
+        }
         let pairs = p.finish(ITEMS_PARAMS)?;
         Ok(Self {
             limit,
             filter,
             cursor,
+            as_of,
             pairs,
         })
     }

@@ -318,3 +318,18 @@ pub async fn count_rows(db: &TestDb, table: &str) -> i64 {
         .unwrap();
     n.n
 }
+
+/// The id of the plot with `reference`, ended or not.
+pub async fn id_of(db: &TestDb, reference: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: uuid::Uuid,
+    }
+    let row: Id = diesel::sql_query("SELECT id FROM plots WHERE reference = $1")
+        .bind::<diesel::sql_types::Text, _>(reference)
+        .get_result(&mut db.conn().await)
+        .await
+        .unwrap();
+    row.id.to_string()
+}

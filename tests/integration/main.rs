@@ -1,5 +1,6 @@
 //! Integration tests: the real app against a real PostGIS, one database per test.
 
+mod bad_input;
 mod common;
 mod database;
 mod e2e;

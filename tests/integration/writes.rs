@@ -190,3 +190,296 @@ async fn a_planner_adds_changes_replaces_and_retires_a_plot() {
         4
     );
 }
+
+#[actix_web::test]
+async fn of_twenty_concurrent_patches_with_one_tag_exactly_one_wins() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let kari = key(&db, "kari", Role::Planner).await;
+    let id = id_of(&db, "DRM-0001").await;
+    let etag = get(&app, &format!("/collections/plots/items/{id}"))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let versions_before = count_rows(&db, &format!("plot_versions WHERE plot_id = '{id}'")).await;
+
+    let answers = futures_util::future::join_all((0..20).map(|n| {
+        send(
+            &app,
+            patch_plot(
+                &kari,
+                &id,
+                &etag,
+                &json!({"properties": {"price_nok_per_m2": 2000 + n}}),
+            ),
+        )
+    }))
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    statuses.sort();
+    assert_eq!(statuses[0], 200, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(statuses[1..].iter().all(|s| *s == 412), "{statuses:?}");
+    assert_eq!(
+        count_rows(&db, &format!("plot_versions WHERE plot_id = '{id}'")).await,
+        versions_before + 1
+    );
+}
+
+#[actix_web::test]
+async fn keys_roles_and_options() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    let admin = key(&db, "root", Role::Admin).await;
+    let kari = key(&db, "kari", Role::Planner).await;
+
+    // OPTIONS tells each caller what it may do.
+    let options = |key: Option<&str>, uri: &str| {
+        let mut r = TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri(uri);
+        if let Some(key) = key {
+            r = r.insert_header(bearer(key));
+        }
+        r.to_request()
+    };
+    let public = send(&app, options(None, "/collections/plots/items")).await;
+    assert_eq!(public.header("allow"), Some("GET, OPTIONS"));
+    let planner = send(&app, options(Some(&kari), "/collections/plots/items")).await;
+    assert_eq!(planner.header("allow"), Some("GET, POST, OPTIONS"));
+    let item = "/collections/plots/items/9b2f6a53-3c1e-4a57-9a69-7d0c5f1f8e01";
+    let planner = send(&app, options(Some(&kari), item)).await;
+    assert_eq!(
+        planner.header("allow"),
+        Some("GET, PUT, PATCH, DELETE, OPTIONS")
+    );
+
+    // 401 carries the challenge.
+    let anonymous = send(&app, TestRequest::get().uri("/keys").to_request()).await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(
+        anonymous.header("www-authenticate"),
+        Some("Bearer realm=\"naeringsareal\"")
+    );
+
+    // An admin makes a key; it works at once, and stops when revoked.
+    let made = send(
+        &app,
+        TestRequest::post()
+            .uri("/keys")
+            .insert_header(bearer(&admin))
+            .set_json(json!({"name": "ola", "role": "planner"}))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(made.status, 201);
+    let ola = made.json()["key"].as_str().unwrap().to_owned();
+    assert!(ola.starts_with("naer_"));
+    let listed = send(
+        &app,
+        TestRequest::get()
+            .uri("/keys")
+            .insert_header(bearer(&admin))
+            .to_request(),
+    )
+    .await;
+    let listed = listed.json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kari", "ola", "root"]);
+    assert!(
+        !listed.to_string().contains(&ola),
+        "a listing must never show a key"
+    );
+    let answer = send(&app, post_plot(&ola, &new_plot("TST-2"))).await;
+    assert_eq!(answer.status, 201);
+    let revoked = send(
+        &app,
+        TestRequest::delete()
+            .uri("/keys/ola")
+            .insert_header(bearer(&admin))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(revoked.status, 200);
+    assert_eq!(
+        send(&app, post_plot(&ola, &new_plot("TST-3"))).await.status,
+        401
+    );
+    // Names are never reused.
+    let again = send(
+        &app,
+        TestRequest::post()
+            .uri("/keys")
+            .insert_header(bearer(&admin))
+            .set_json(json!({"name": "ola", "role": "planner"}))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(again.status, 409);
+    // Only hashes are stored.
+    assert_eq!(
+        count_rows(
+            &db,
+            &format!("api_keys WHERE key_hash::text LIKE '%{}%'", &ola[5..15])
+        )
+        .await,
+        0
+    );
+}
+
+#[actix_web::test]
+async fn unpublished_plots_are_for_planners_only() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    let kari = key(&db, "kari", Role::Planner).await;
+    let mut draft = new_plot("TST-4");
+    draft["properties"]["published"] = json!(false);
+    let created = send(&app, post_plot(&kari, &draft)).await;
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get(&app, &format!("/collections/plots/items/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&app, "/collections/plots/items").await.json()["numberReturned"],
+        0
+    );
+    let planner_list = send(
+        &app,
+        TestRequest::get()
+            .uri("/collections/plots/items")
+            .insert_header(bearer(&kari))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(planner_list.json()["numberReturned"], 1);
+}
+
+#[actix_web::test]
+async fn the_history_shows_who_changed_what_and_the_register_can_be_seen_as_it_was() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    let kari = key(&db, "kari", Role::Planner).await;
+    let ola = key(&db, "ola", Role::Planner).await;
+    let created = send(&app, post_plot(&kari, &new_plot("TST-5"))).await;
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let etag = created.header("etag").unwrap().to_owned();
+    let before_change = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let patched = send(
+        &app,
+        patch_plot(
+            &ola,
+            &id,
+            &etag,
+            &json!({"properties": {"status": "reserved"}}),
+        ),
+    )
+    .await;
+    assert_eq!(patched.status, 200);
+    let etag = patched.header("etag").unwrap().to_owned();
+    let before_end = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let ended = send(
+        &app,
+        TestRequest::delete()
+            .uri(&format!("/collections/plots/items/{id}?reason=sold"))
+            .insert_header(bearer(&kari))
+            .insert_header(("if-match", etag.as_str()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(ended.status, 204);
+
+    // Anonymous callers may not read history.
+    assert_eq!(
+        get(&app, &format!("/collections/plots/items/{id}/history"))
+            .await
+            .status,
+        401
+    );
+    let history = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!("/collections/plots/items/{id}/history"))
+            .insert_header(bearer(&ola))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(history.status, 200);
+    let history = history.json();
+    let versions = history["versions"].as_array().unwrap();
+    let summary: Vec<(i64, &str, &str)> = versions
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_i64().unwrap(),
+                v["operation"].as_str().unwrap(),
+                v["changed_by"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, "create", "kari"),
+            (2, "update", "ola"),
+            (3, "end", "kari")
+        ]
+    );
+    assert_eq!(
+        versions[1]["changes"],
+        json!([{"property": "status", "from": "available", "to": "reserved"}])
+    );
+    let ending: Vec<&str> = versions[2]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["property"].as_str().unwrap())
+        .collect();
+    assert_eq!(ending, ["end_reason", "ended_at"]);
+    assert_eq!(versions[0]["feature"]["properties"]["status"], "available");
+    assert_eq!(versions[0]["feature"]["geometry"]["type"], "MultiPolygon");
+
+    // The register as it was: before the change, the plot was available;
+    // before the end, reserved; now it is gone.
+    let as_of = |t: chrono::DateTime<chrono::Utc>| {
+        let t = t
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            .replace('+', "%2B");
+        format!("/collections/plots/items?as_of={t}")
+    };
+    let then = get(&app, &as_of(before_change)).await.json();
+    assert_eq!(then["features"][0]["properties"]["status"], "available");
+    let later = get(&app, &as_of(before_end)).await.json();
+    assert_eq!(later["features"][0]["properties"]["status"], "reserved");
+    assert_eq!(later["features"][0]["id"], id.as_str());
+    let now = get(&app, &as_of(chrono::Utc::now())).await.json();
+    assert_eq!(now["numberReturned"], 0);
+    // as_of does not mix with filters it cannot apply to the past.
+    let mixed = get(
+        &app,
+        "/collections/plots/items?as_of=2026-01-01&status=available",
+    )
+    .await;
+    assert_eq!(mixed.status, 400);
+    assert!(
+        mixed.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("combines only with limit and cursor")
+    );
+}
