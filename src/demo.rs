@@ -99,6 +99,16 @@ const UPSERT_PLACES_SQL: &str = "\
     ON CONFLICT (kind, name) DO UPDATE SET road = EXCLUDED.road, geom = EXCLUDED.geom, is_demo = true \
     WHERE (reference_places.road, reference_places.geom) IS DISTINCT FROM (EXCLUDED.road, EXCLUDED.geom)";
 
+/// Loads the demo reference places only (the places access distances are
+/// measured to), e.g. before importing plots of one's own.
+pub async fn seed_reference_places(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
+    diesel::sql_query(UPSERT_PLACES_SQL)
+        .bind::<Text, _>(REFERENCE_PLACES)
+        .execute(conn)
+        .await
+        .context("loading the demo reference places")
+}
+
 /// Loads the demo reference places and plots in one transaction.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
     let plots_sql = upsert_plots_sql();

@@ -31,13 +31,16 @@ RETURN to_jsonb(p) - ARRAY[
 
 -- Coordinates are kept at 1e-7 degree (about 1 cm), exactly as GeoJSON
 -- output writes them, so that a plot exported and imported again is the
--- same geometry and no new version. ST_ReducePrecision snaps without making
--- the polygon invalid; the trip through GeoJSON text makes each coordinate
+-- same geometry and no new version. Snapping to the grid keeps the vertices
+-- in their order; where it would make the polygon invalid (two vertices
+-- closer than 1 cm), ST_ReducePrecision snaps without breaking it (but
+-- rebuilds the rings). The trip through GeoJSON text makes each coordinate
 -- the very double that parsing the exported text gives.
 CREATE FUNCTION canonical_boundary(g geometry) RETURNS geometry
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ST_ForcePolygonCCW(ST_Multi(ST_SetSRID(
-    ST_GeomFromGeoJSON(ST_AsGeoJSON(ST_ReducePrecision(g, 1e-7), 7)), ST_SRID(g))));
+RETURN ST_ForcePolygonCCW(ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(ST_AsGeoJSON(
+    CASE WHEN ST_IsValid(ST_SnapToGrid(g, 1e-7)) THEN ST_SnapToGrid(g, 1e-7)
+         ELSE ST_ReducePrecision(g, 1e-7) END, 7)), ST_SRID(g))));
 
 CREATE OR REPLACE FUNCTION plots_derive() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -185,9 +185,12 @@ pub const COMPUTED: &[&str] = &[
     "station_name",
 ];
 
-/// Lifecycle properties the registry keeps itself; ignored in input (a plot
-/// ends by DELETE, its version and times come from its history).
+/// Properties the registry keeps itself; ignored in input: the lifecycle (a
+/// plot ends by DELETE, its version and times come from its history), and
+/// `id`, which GIS tools (GDAL, QGIS) copy from the feature into the
+/// attributes of an export (a file's plots are matched by reference).
 pub const LIFECYCLE: &[&str] = &[
+    "id",
     "version",
     "created_at",
     "updated_at",

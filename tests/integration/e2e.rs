@@ -137,3 +137,193 @@ fn tempfile_path(name: &str) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+fn output_of(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap()
+}
+
+fn curl(args: &[&str]) -> (u16, String, String) {
+    let headers = tempfile_path("headers");
+    let output = Command::new("curl")
+        .args(["-sS", "-D", &headers, "-o", "-"])
+        .args(args)
+        .output()
+        .expect("curl is needed for this test");
+    assert!(
+        output.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let head = std::fs::read_to_string(&headers).unwrap();
+    let _ = std::fs::remove_file(&headers);
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        head,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn header<'a>(head: &'a str, name: &str) -> &'a str {
+    head.lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim())
+        })
+        .unwrap_or_else(|| panic!("no {name} in {head}"))
+}
+
+#[actix_web::test]
+async fn a_planner_writes_with_curl_and_imports_with_the_cli() {
+    let db = TestDb::new().await;
+    run(&db, &["migrate"]);
+    run(&db, &["seed-demo"]);
+    let made = output_of(
+        &db,
+        &["api-key", "create", "--name", "e2e", "--role", "planner"],
+    );
+    assert!(made.status.success());
+    let stdout = String::from_utf8(made.stdout).unwrap();
+    let key = stdout.lines().last().unwrap().to_owned();
+    assert!(key.starts_with("naer_"), "{stdout}");
+    let listed = String::from_utf8(output_of(&db, &["api-key", "list"]).stdout).unwrap();
+    assert!(
+        listed.starts_with("e2e\tplanner\t") && !listed.contains(&key),
+        "{listed}"
+    );
+    let server = Server::start(&db).await;
+    let auth = format!("Authorization: Bearer {key}");
+    let items = format!("{}/collections/plots/items", server.base);
+
+    // curl adds a plot and reserves it.
+    let file = tempfile_path("plot.geojson");
+    std::fs::write(&file, crate::common::new_plot("E2E-1").to_string()).unwrap();
+    let (status, head, body) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/geo+json",
+        "--data-binary",
+        &format!("@{file}"),
+        &items,
+    ]);
+    assert_eq!(status, 201, "{body}");
+    let location = header(&head, "location").to_owned();
+    let etag = header(&head, "etag").to_owned();
+    let (status, _, body) = curl(&[
+        "-X",
+        "PATCH",
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/merge-patch+json",
+        "-H",
+        &format!("If-Match: {etag}"),
+        "--data",
+        r#"{"properties":{"status":"reserved"}}"#,
+        &location,
+    ]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""status":"reserved""#));
+    // Without the key, the public may not write.
+    let (status, _, _) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/geo+json",
+        "--data-binary",
+        &format!("@{file}"),
+        &items,
+    ]);
+    assert_eq!(status, 401);
+
+    // The CLI imports a file in EUREF89 UTM 32: a dry run first.
+    let mut utm = crate::common::new_plot("E2E-2");
+    utm["geometry"] = serde_json::json!({"type": "Polygon", "coordinates": [[
+        [571000.0, 6621000.0], [571080.0, 6621000.0], [571080.0, 6621050.0], [571000.0, 6621050.0], [571000.0, 6621000.0]
+    ]]});
+    let utm_file = tempfile_path("utm.geojson");
+    std::fs::write(
+        &utm_file,
+        serde_json::json!({"type": "FeatureCollection", "features": [utm]}).to_string(),
+    )
+    .unwrap();
+    let dry = output_of(
+        &db,
+        &["import", &utm_file, "--crs", "EPSG:25832", "--dry-run"],
+    );
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&dry.stdout).trim(),
+        "would import 1 features: 1 created, 0 updated, 0 unchanged"
+    );
+    let real = output_of(&db, &["import", &utm_file, "--crs", "EPSG:25832"]);
+    assert_eq!(
+        String::from_utf8_lossy(&real.stdout).trim(),
+        "imported 1 features: 1 created, 0 updated, 0 unchanged"
+    );
+    let found: serde_json::Value = reqwest::get(format!("{items}?reference=E2E-2"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let area = found["features"][0]["properties"]["area_m2"]
+        .as_f64()
+        .unwrap();
+    assert!((area - 4000.0).abs() < 10.0, "{area}");
+
+    // A bad file: every problem named, exit status 1, nothing written.
+    let mut bad = crate::common::new_plot("E2E-3");
+    bad["properties"]["status"] = serde_json::json!("gone");
+    std::fs::write(
+        &utm_file,
+        serde_json::json!({"type": "FeatureCollection", "features": [bad]}).to_string(),
+    )
+    .unwrap();
+    let refused = output_of(&db, &["import", &utm_file]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("feature 0 (E2E-3): properties.status: `gone` is not one of"),
+        "{stderr}"
+    );
+
+    // What GDAL exports from the registry imports back unchanged.
+    let export = tempfile_path("export.geojson");
+    gdal(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GeoJSON",
+            &export,
+            &format!("OAPIF:{}", server.base),
+            "plots",
+        ],
+    );
+    let round = output_of(&db, &["import", &export]);
+    assert!(
+        round.status.success(),
+        "{}",
+        String::from_utf8_lossy(&round.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&round.stdout).trim(),
+        "imported 35 features: 0 created, 0 updated, 35 unchanged"
+    );
+    for f in [&file, &utm_file, &export] {
+        let _ = std::fs::remove_file(f);
+    }
+    assert!(server.stop().success());
+}

@@ -5,6 +5,7 @@ mod common;
 mod database;
 mod e2e;
 mod errors;
+mod import;
 mod items;
 mod metadata;
 mod openapi;

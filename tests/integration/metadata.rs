@@ -51,7 +51,7 @@ async fn landing_page_links_everything_a_client_needs() {
 }
 
 #[actix_web::test]
-async fn conformance_declares_core_and_geojson() {
+async fn conformance_declares_what_works() {
     let db = TestDb::new().await;
     let app = app_on(&db).await;
     let conformance = get(&app, "/conformance").await.json();
@@ -63,9 +63,13 @@ async fn conformance_declares_core_and_geojson() {
         .collect();
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
+    assert!(classes.contains(
+        &"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"
+    ));
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update"));
     assert!(
-        !classes.iter().any(|c| c.contains("features-4")),
-        "no writing declared yet"
+        !classes.iter().any(|c| c.contains("features-2") || c.contains("cql2")),
+        "CRS and CQL2 are not declared until they work"
     );
 }
 
