@@ -33,6 +33,7 @@ END
 $$;
 
 DROP FUNCTION boundary_check(geometry, boolean);
+
 DROP FUNCTION canonical_boundary(geometry);
 DROP FUNCTION plot_user_state(plots);
 ALTER TABLE plots DROP COLUMN published;

@@ -561,9 +561,12 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                     describe(item)
                 ));
             };
-            if let Some(extra) = doc.keys().find(|k| *k != "title" && *k != "url") {
+            if let Some(extra) = doc
+                .keys()
+                .find(|k| !["title", "url", "type"].contains(&k.as_str()))
+            {
                 return Err(format!(
-                    "a document has `{extra}`; documents have only title and url"
+                    "a document has `{extra}`; documents have title, url and type"
                 ));
             }
             let title = doc.get("title").ok_or("a document has no title")?;
@@ -572,12 +575,18 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 .get("url")
                 .and_then(Value::as_str)
                 .ok_or("a document has no url")?;
-            match url::Url::parse(url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {
-                    Ok(json!({"title": title, "url": u.as_str()}))
-                }
-                _ => Err(format!("`{url}` is not an http(s) URL")),
+            let url = match url::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+                _ => return Err(format!("`{url}` is not an http(s) URL")),
+            };
+            let mut checked = json!({"title": title, "url": url.as_str()});
+            if let Some(kind) = doc.get("type").filter(|t| !t.is_null()) {
+                let kind = kind.as_str().filter(|t| t.contains('/') && t.len() <= 100).ok_or_else(|| {
+                    format!("a document's type must be a media type such as application/pdf, got {}", describe(kind))
+                })?;
+                checked["type"] = json!(kind);
             }
+            Ok(checked)
         }),
         Kind::Email => {
             let s = text(value)?;

@@ -21,6 +21,9 @@ pub struct Document {
     pub title: String,
     /// Where it is.
     pub url: String,
+    /// Its media type, e.g. `application/pdf`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
 }
 
 /// The properties of a plot of business land.

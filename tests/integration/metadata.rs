@@ -63,12 +63,16 @@ async fn conformance_declares_what_works() {
         .collect();
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
-    assert!(classes.contains(
-        &"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"
-    ));
+    assert!(
+        classes.contains(
+            &"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"
+        )
+    );
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update"));
     assert!(
-        !classes.iter().any(|c| c.contains("features-2") || c.contains("cql2")),
+        !classes
+            .iter()
+            .any(|c| c.contains("features-2") || c.contains("cql2")),
         "CRS and CQL2 are not declared until they work"
     );
 }
