@@ -33,6 +33,11 @@ impl Crs {
         !self.crs84 && matches!(self.srid, 4326 | 4258)
     }
 
+    /// Whether coordinates are degrees (not metres).
+    pub fn is_geographic(self) -> bool {
+        matches!(self.srid, 4326 | 4258)
+    }
+
     /// The OGC URI.
     pub fn uri(self) -> String {
         if self.crs84 {

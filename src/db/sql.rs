@@ -10,6 +10,14 @@ extern "SQL" {
     #[sql_name = "ST_AsGeoJSON"]
     fn st_asgeojson(geom: Geometry, maxdecimaldigits: Integer) -> Text;
 
+    /// `ST_Transform(geom, srid)`: the geometry in another CRS.
+    #[sql_name = "ST_Transform"]
+    fn st_transform(geom: Geometry, srid: Integer) -> Geometry;
+
+    /// `ST_FlipCoordinates(geom)`: x and y swapped (for latitude-first CRSs).
+    #[sql_name = "ST_FlipCoordinates"]
+    fn st_flipcoordinates(geom: Geometry) -> Geometry;
+
     /// `ST_MakeEnvelope(xmin, ymin, xmax, ymax, srid)`: a box.
     #[sql_name = "ST_MakeEnvelope"]
     fn st_makeenvelope(

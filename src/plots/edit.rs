@@ -188,7 +188,7 @@ async fn write(
     input: &PlotInput,
     crs: Crs,
     id: Option<Uuid>,
-) -> Result<queries::PlotRow, ApiError> {
+) -> Result<queries::Plot, ApiError> {
     let written = match id {
         None => writes::insert(conn, &[input], crs, false)
             .await?
@@ -200,7 +200,7 @@ async fn write(
     if !mismatches.is_empty() {
         return Err(ApiError::InvalidFeature(mismatches));
     }
-    Ok(queries::get(conn, written.id)
+    Ok(queries::get(conn, written.id, Crs::CRS84)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the written plot is gone"))?)
 }
@@ -248,11 +248,11 @@ pub async fn create_plot(
         .await?;
     drop(conn);
     let base = state.base_url(&req);
-    let location = format!("{base}/collections/{COLLECTION_ID}/items/{}", row.id);
-    tracing::info!(plot = %row.id, reference = %row.reference, by = %who, "plot added");
+    let location = format!("{base}/collections/{COLLECTION_ID}/items/{}", row.row.id);
+    tracing::info!(plot = %row.row.id, reference = %row.row.reference, by = %who, "plot added");
     let mut created = HttpResponse::Created();
     created.insert_header((header::LOCATION, location));
-    feature_response(created, &base, row)
+    feature_response(created, &base, row, Crs::CRS84)
 }
 
 /// Replaces a plot: every property and the boundary. Needs `If-Match` with
@@ -404,18 +404,18 @@ async fn edit(
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("there is no plot with id {id}")))?;
             check_current(&current, tags)?;
-            let stored = queries::get(conn, id)
+            let stored = queries::get(conn, id, Crs::CRS84)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("the locked plot is gone"))?;
-            let feature = make(PlotFeature::from_row(stored)?)?;
+            let feature = make(PlotFeature::from_plot(stored)?)?;
             let from = current.status.parse::<Status>().ok();
             let input = validate(conn, &feature, crs, from, Some(id)).await?;
             write(conn, &input, crs, Some(id)).await
         })
         .await?;
     drop(conn);
-    tracing::info!(plot = %id, version = row.version, by = %who, "plot changed");
-    feature_response(HttpResponse::Ok(), &state.base_url(req), row)
+    tracing::info!(plot = %id, version = row.row.version, by = %who, "plot changed");
+    feature_response(HttpResponse::Ok(), &state.base_url(req), row, Crs::CRS84)
 }
 
 /// Retires a plot: it ends now, with a reason, and leaves the public

@@ -19,10 +19,11 @@ use super::queries::{self, Cursor};
 use super::wire::{PlotCollection, PlotFeature};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::crs::Crs;
 use crate::error::{ApiError, Problem};
 use crate::ogc::wire::{Collection, Extent, SpatialExtent, TemporalExtent};
 use crate::ogc::{CRS84, Link, media};
-use crate::params::{FormatParam, only_format_param};
+use crate::params::{FormatParam, QueryParams, only_format_param};
 
 const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
 
@@ -58,7 +59,7 @@ pub async fn describe_collection(
                 trs: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian".to_owned(),
             },
         },
-        crs: vec![CRS84.to_owned()],
+        crs: Crs::all_uris(),
         storage_crs: CRS84.to_owned(),
         links: vec![
             Link::new(url.clone(), "self", media::JSON, "This collection"),
@@ -106,7 +107,8 @@ pub async fn get_collection(
     tag = "Plots",
     params(ItemsQuery),
     responses(
-        (status = 200, description = "A page of plots", body = PlotCollection, content_type = "application/geo+json"),
+        (status = 200, description = "A page of plots", body = PlotCollection, content_type = "application/geo+json",
+            headers(("Content-Crs" = String, description = "The CRS of the geometries"))),
         (status = 400, description = "Unknown or invalid query parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
     )
@@ -128,6 +130,7 @@ pub async fn list_plots(
         &request.filter,
         request.cursor,
         i64::from(request.limit),
+        request.crs,
     )
     .await?;
     // An exact count is paid for only when it is small. The first page of a
@@ -163,7 +166,7 @@ pub async fn list_plots(
     ];
     if let (true, Some(last)) = (page.has_next, page.rows.last()) {
         links.push(Link::new(
-            link_with(Some(Cursor::After(last.id))),
+            link_with(Some(Cursor::After(last.row.id))),
             "next",
             media::GEOJSON,
             "Next page",
@@ -171,7 +174,7 @@ pub async fn list_plots(
     }
     if let (true, Some(first)) = (page.has_prev, page.rows.first()) {
         links.push(Link::new(
-            link_with(Some(Cursor::Before(first.id))),
+            link_with(Some(Cursor::Before(first.row.id))),
             "prev",
             media::GEOJSON,
             "Previous page",
@@ -180,7 +183,7 @@ pub async fn list_plots(
     let features = page
         .rows
         .into_iter()
-        .map(PlotFeature::from_row)
+        .map(PlotFeature::from_plot)
         .collect::<anyhow::Result<Vec<_>>>()?;
     let body = PlotCollection {
         kind: "FeatureCollection",
@@ -191,7 +194,10 @@ pub async fn list_plots(
         number_matched,
     };
     let bytes = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::Ok().content_type(media::GEOJSON).body(bytes))
+    Ok(HttpResponse::Ok()
+        .content_type(media::GEOJSON)
+        .insert_header(content_crs(request.crs))
+        .body(bytes))
 }
 
 /// The URL of the page at `cursor` of the listing asked for with `pairs`.
@@ -278,11 +284,13 @@ async fn list_plots_as_of(
     tag = "Plots",
     params(
         ("featureId" = Uuid, Path, description = "The plot's id"),
+        ("crs" = Option<String>, Query, description = "The CRS of the geometry: CRS84 (default), or http://www.opengis.net/def/crs/EPSG/0/ 4326, 4258, 25832, 25833, 25835 or 3857"),
         FormatParam,
     ),
     responses(
         (status = 200, description = "The plot", body = PlotFeature, content_type = "application/geo+json",
-            headers(("ETag" = String, description = "The plot's version, for caching and (later) optimistic locking"))),
+            headers(("ETag" = String, description = "The plot's version, for caching and for If-Match on writes"),
+                    ("Content-Crs" = String, description = "The CRS of the geometry, e.g. `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))),
         (status = 304, description = "The plot has not changed since the `If-None-Match` tag"),
         (status = 400, description = "The id is not a UUID, or a query parameter is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No plot has this id", body = Problem, content_type = "application/problem+json"),
@@ -297,15 +305,19 @@ pub async fn get_plot(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string(), &["json", "geojson"])?;
     let id = parse_feature_id(&path)?;
+    let mut params = QueryParams::parse(req.query_string());
+    params.check_format(&["json", "geojson"]);
+    let crs = params.parsed("crs", Crs::parse).unwrap_or(Crs::CRS84);
+    params.finish(&["f", "crs"])?;
     let mut conn = state.conn().await?;
-    let row = queries::get(&mut conn, id).await?;
+    let plot = queries::get(&mut conn, id, crs).await?;
     drop(conn);
-    let row = match row {
-        Some(row) if row.published || caller.is_planner() => row,
+    let plot = match plot {
+        Some(plot) if plot.row.published || caller.is_planner() => plot,
         _ => return Err(ApiError::NotFound(format!("there is no plot with id {id}"))),
     };
+    let row = &plot.row;
     if let (Some(ended_at), false) = (row.ended_at, caller.is_planner()) {
         return Err(ApiError::Gone(format!(
             "plot {} ended on {} ({}); it is no longer on offer",
@@ -322,7 +334,7 @@ pub async fn get_plot(
             .insert_header(header::ETag(etag))
             .finish());
     }
-    feature_response(HttpResponse::Ok(), &state.base_url(&req), row)
+    feature_response(HttpResponse::Ok(), &state.base_url(&req), plot, crs)
 }
 
 /// The path's feature id, or 400.
@@ -337,14 +349,15 @@ pub fn etag(id: Uuid, version: i32) -> EntityTag {
     EntityTag::new_strong(format!("{}-{version}", id.simple()))
 }
 
-/// A plot as a GeoJSON Feature response with its links and `ETag`.
+/// A plot as a GeoJSON Feature response with its links, `ETag` and `Content-Crs`.
 pub fn feature_response(
     mut builder: actix_web::HttpResponseBuilder,
     base: &str,
-    row: queries::PlotRow,
+    plot: queries::Plot,
+    crs: Crs,
 ) -> Result<HttpResponse, ApiError> {
-    let etag = etag(row.id, row.version);
-    let mut feature = PlotFeature::from_row(row)?;
+    let etag = etag(plot.row.id, plot.row.version);
+    let mut feature = PlotFeature::from_plot(plot)?;
     let url = format!("{base}/collections/{COLLECTION_ID}/items/{}", feature.id);
     feature.links = vec![
         Link::new(url, "self", media::GEOJSON, "This plot"),
@@ -359,7 +372,13 @@ pub fn feature_response(
     Ok(builder
         .content_type(media::GEOJSON)
         .insert_header(header::ETag(etag))
+        .insert_header(content_crs(crs))
         .body(bytes))
+}
+
+/// The `Content-Crs` header of an answer in `crs`.
+pub fn content_crs(crs: Crs) -> (&'static str, String) {
+    ("content-crs", format!("<{}>", crs.uri()))
 }
 
 /// The properties plots can be filtered on, as a JSON Schema. Each can be

@@ -15,8 +15,8 @@ use super::codes::{
 };
 use super::queries::{Bbox, Cursor, Interval, PlotFilter};
 use crate::config::ApiConfig;
+use crate::crs::Crs;
 use crate::error::ApiError;
-use crate::ogc::CRS84;
 use crate::params::{QueryParams, list_of};
 
 /// The largest `limit` a client may ask for; larger values are refused,
@@ -32,16 +32,18 @@ pub struct ItemsQuery {
     #[param(minimum = 1, maximum = 10000, example = 100)]
     pub limit: Option<u32>,
     /// Only plots that intersect this box: `west,south,east,north` in CRS84
-    /// (longitude, latitude), or 6 numbers with heights (which are ignored).
+    /// (longitude, latitude) or in `bbox-crs`, in that CRS's axis order
+    /// (EPSG:4326 is latitude first), or 6 numbers with heights (ignored).
     #[param(example = "10.10,59.70,10.30,59.80")]
     pub bbox: Option<String>,
-    /// The CRS of `bbox`; only CRS84 is supported.
+    /// The CRS of `bbox`: CRS84 (default), EPSG:4326, 4258, 25832, 25833, 25835 or 3857, as OGC URIs.
     #[param(
         rename = "bbox-crs",
         example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     )]
     pub bbox_crs: Option<String>,
-    /// The CRS of the answer; only CRS84 is supported.
+    /// The CRS of the answer's geometries (same list as `bbox-crs`); the
+    /// answer says it in `Content-Crs`. Metres are written with 2 decimals, degrees with 7.
     #[param(example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
     pub crs: Option<String>,
     /// Plots last updated at this instant or in this interval (RFC 3339
@@ -135,6 +137,8 @@ pub struct ItemsRequest {
     pub cursor: Option<Cursor>,
     /// The register as it was at this instant (from the history), not now.
     pub as_of: Option<DateTime<Utc>>,
+    /// The CRS of the answer's geometries.
+    pub crs: Crs,
     /// The parameters as given, to rebuild links from.
     pub pairs: Vec<(String, String)>,
 }
@@ -148,17 +152,10 @@ impl ItemsRequest {
             .parsed("limit", parse_limit)
             .unwrap_or(api.default_limit.get())
             .min(api.max_limit.get());
-        for name in ["bbox-crs", "crs"] {
-            p.parsed(name, |v| {
-                if v == CRS84 {
-                    Ok(())
-                } else {
-                    Err(format!("only {CRS84} is supported"))
-                }
-            });
-        }
+        let crs = p.parsed("crs", Crs::parse).unwrap_or(Crs::CRS84);
+        let bbox_crs = p.parsed("bbox-crs", Crs::parse).unwrap_or(Crs::CRS84);
         let mut filter = PlotFilter {
-            bbox: p.parsed("bbox", parse_bbox),
+            bbox: p.parsed("bbox", |v| parse_bbox(v, bbox_crs)),
             updated: p.parsed("datetime", parse_datetime),
             ..PlotFilter::default()
         };
@@ -232,6 +229,7 @@ impl ItemsRequest {
             filter,
             cursor,
             as_of,
+            crs,
             pairs,
         })
     }
@@ -276,21 +274,33 @@ fn parse_municipality(value: &str) -> Result<String, String> {
     }
 }
 
-fn parse_bbox(value: &str) -> Result<Bbox, String> {
+/// A `bbox` in `crs`: 4 numbers (or 6, with heights, which are ignored) in
+/// the CRS's axis order (latitude first for EPSG:4326 and 4258 as URIs).
+fn parse_bbox(value: &str, crs: Crs) -> Result<Bbox, String> {
     let numbers: Vec<f64> = value
         .split(',')
         .map(|n| n.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
         .collect::<Option<_>>()
         .ok_or_else(|| format!("`{value}` is not a comma-separated list of numbers"))?;
-    let (west, south, east, north) = match numbers[..] {
+    let (mut west, mut south, mut east, mut north) = match numbers[..] {
         [w, s, e, n] | [w, s, _, e, n, _] => (w, s, e, n),
         _ => return Err(format!("needs 4 or 6 numbers, got {}", numbers.len())),
     };
-    if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
-        return Err("longitudes must be from -180 to 180 (CRS84 is longitude first)".to_owned());
+    if crs.lat_lon() {
+        (west, south, east, north) = (south, west, north, east);
     }
-    if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
-        return Err("latitudes must be from -90 to 90 (CRS84 is longitude first)".to_owned());
+    if crs.is_geographic() {
+        let order = if crs.lat_lon() {
+            format!("{crs} is latitude first")
+        } else {
+            "CRS84 is longitude first".to_owned()
+        };
+        if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
+            return Err(format!("longitudes must be from -180 to 180 ({order})"));
+        }
+        if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
+            return Err(format!("latitudes must be from -90 to 90 ({order})"));
+        }
     }
     if south > north {
         return Err("the south edge is north of the north edge".to_owned());
@@ -303,6 +313,7 @@ fn parse_bbox(value: &str) -> Result<Bbox, String> {
         south,
         east,
         north,
+        srid: crs.srid,
     })
 }
 
@@ -465,9 +476,22 @@ mod tests {
     }
 
     #[test]
-    fn only_crs84_is_served_for_now() {
-        assert!(parse(&format!("crs={CRS84}&bbox-crs={CRS84}")).is_ok());
-        let errors = parse("crs=http://www.opengis.net/def/crs/EPSG/0/25832").unwrap_err();
+    fn crs_and_bbox_crs_take_the_supported_crss_in_their_axis_order() {
+        let crs84 = crate::crs::CRS84;
+        assert!(parse(&format!("crs={crs84}&bbox-crs={crs84}")).is_ok());
+        let utm = parse(
+            "crs=http://www.opengis.net/def/crs/EPSG/0/25832&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/25832&bbox=560000,6610000,580000,6630000",
+        )
+        .unwrap();
+        assert_eq!(utm.crs.srid, 25832);
+        assert_eq!(utm.filter.bbox.unwrap().srid, 25832);
+        // EPSG:4326 as a URI is latitude first.
+        let lat_lon =
+            parse("bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326&bbox=59.7,10.2,59.8,10.3")
+                .unwrap();
+        let b = lat_lon.filter.bbox.unwrap();
+        assert_eq!((b.west, b.south, b.east, b.north), (10.2, 59.7, 10.3, 59.8));
+        let errors = parse("crs=http://www.opengis.net/def/crs/EPSG/0/2154").unwrap_err();
         assert_eq!(errors[0].0, "crs");
     }
 

@@ -5,26 +5,35 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::count_star;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Integer, Nullable};
+use diesel::sql_types::{Double, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use postgis_diesel::functions::st_intersects;
 use postgis_diesel::sql_types::Geometry;
 use uuid::Uuid;
 
+use crate::crs::Crs;
 use crate::db::schema::{land_use_codes, plots};
-use crate::db::sql::{st_asgeojson, st_makeenvelope};
+use crate::db::sql::{st_asgeojson, st_flipcoordinates, st_makeenvelope, st_transform};
 
 /// Decimal places of a degree in GeoJSON output: 7 is about 1 cm.
 pub const GEOJSON_DECIMALS: i32 = 7;
 
-/// A plot as the read queries select it, geometry as GeoJSON text.
+/// Decimal places of a metre in GeoJSON output in a projected CRS: 1 cm.
+pub const METRE_DECIMALS: i32 = 2;
+
+/// A plot as the read queries select it: its boundary as GeoJSON text in
+/// the CRS asked for, and its other columns.
+#[derive(Debug, Queryable)]
+pub struct Plot {
+    pub geometry: String,
+    pub row: PlotRow,
+}
+
+/// A plot's columns but the boundary.
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = plots, check_for_backend(Pg))]
 pub struct PlotRow {
     pub id: Uuid,
-    #[diesel(select_expression = st_asgeojson(plots::geom, GEOJSON_DECIMALS))]
-    #[diesel(select_expression_type = st_asgeojson<plots::geom, diesel::dsl::AsExprOf<i32, Integer>>)]
-    pub geometry: String,
     pub reference: String,
     pub name: String,
     pub address: Option<String>,
@@ -84,13 +93,34 @@ pub struct PlotRow {
     pub version: i32,
 }
 
-/// A box in CRS84: west, south, east, north.
+/// A box: west, south, east, north, in the CRS `srid` (x first).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bbox {
     pub west: f64,
     pub south: f64,
     pub east: f64,
     pub north: f64,
+    pub srid: i32,
+}
+
+/// The boundary as GeoJSON text in `crs`: 7 decimals of a degree or 2 of a
+/// metre (both about 1 cm), latitude first where the CRS says so. The SRID
+/// comes from the list of supported CRSs, and is bound, not written in.
+pub fn geometry_json(crs: Crs) -> Box<dyn BoxableExpression<plots::table, Pg, SqlType = Text>> {
+    if crs == Crs::CRS84 {
+        return Box::new(st_asgeojson(plots::geom, GEOJSON_DECIMALS));
+    }
+    let decimals = if crs.is_geographic() {
+        GEOJSON_DECIMALS
+    } else {
+        METRE_DECIMALS
+    };
+    let projected = st_transform(plots::geom, crs.srid);
+    if crs.lat_lon() {
+        Box::new(st_asgeojson(st_flipcoordinates(projected), decimals))
+    } else {
+        Box::new(st_asgeojson(projected, decimals))
+    }
 }
 
 /// A time interval, inclusive; `None` is an open end.
@@ -131,7 +161,7 @@ pub enum Cursor {
 /// One page of plots, and whether there are more on either side.
 #[derive(Debug)]
 pub struct Page {
-    pub rows: Vec<PlotRow>,
+    pub rows: Vec<Plot>,
     pub has_next: bool,
     pub has_prev: bool,
 }
@@ -142,7 +172,7 @@ type Float = diesel::dsl::AsExprOf<f64, Double>;
 type Envelope = st_makeenvelope<Float, Float, Float, Float, diesel::dsl::AsExprOf<i32, Integer>>;
 
 fn envelope(b: Bbox) -> Envelope {
-    st_makeenvelope(b.west, b.south, b.east, b.north, 4326)
+    st_makeenvelope(b.west, b.south, b.east, b.north, b.srid)
 }
 
 /// The open (not ended) plots that match `filter`.
@@ -151,8 +181,15 @@ fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
     if !filter.include_unpublished {
         query = query.filter(plots::published);
     }
-    if let Some(bbox) = filter.bbox {
-        query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, envelope(bbox)));
+    match filter.bbox {
+        Some(bbox) if bbox.srid == 4326 => {
+            query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, envelope(bbox)));
+        }
+        Some(bbox) => {
+            let in_storage_crs = st_transform(envelope(bbox), 4326);
+            query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, in_storage_crs));
+        }
+        None => {}
     }
     if let Some((start, end)) = filter.updated {
         if let Some(start) = start {
@@ -196,8 +233,9 @@ pub async fn list(
     filter: &PlotFilter,
     cursor: Option<Cursor>,
     limit: i64,
+    crs: Crs,
 ) -> QueryResult<Page> {
-    let query = filtered(filter).select(PlotRow::as_select());
+    let query = filtered(filter).select((geometry_json(crs), PlotRow::as_select()));
     // One row more than asked tells whether another page follows.
     let query = match cursor {
         None => query.order(plots::id.asc()),
@@ -243,11 +281,12 @@ pub async fn count_up_to(
     Ok((ids.len() as u64 <= u64::from(cap)).then_some(ids.len() as u64))
 }
 
-/// One plot by id, ended or not.
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<PlotRow>> {
+/// One plot by id, ended or not, its boundary in `crs`.
+pub async fn get(conn: &mut AsyncPgConnection, id: Uuid, crs: Crs) -> QueryResult<Option<Plot>> {
     plots::table
         .find(id)
-        .select(PlotRow::as_select())
+        .into_boxed()
+        .select((geometry_json(crs), PlotRow::as_select()))
         .first(conn)
         .await
         .optional()

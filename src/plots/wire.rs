@@ -11,7 +11,7 @@ use super::codes::{
     Contamination, FocusArea, LandUseStatus, LocationClass, NoiseZone, OfferType, Ownership,
     PlanningStatus, Readiness, Status, UtilisationType,
 };
-use super::queries::PlotRow;
+use super::queries::Plot;
 use crate::ogc::Link;
 
 /// A document about the plot (plan, site plan, prospectus).
@@ -210,13 +210,14 @@ fn round_to(value: f64, decimals: i32) -> f64 {
 }
 
 impl PlotFeature {
-    /// The feature for a row. The geometry is GeoJSON text made by PostGIS.
-    pub fn from_row(row: PlotRow) -> anyhow::Result<Self> {
+    /// The feature for a plot. The geometry is GeoJSON text made by PostGIS.
+    pub fn from_plot(plot: Plot) -> anyhow::Result<Self> {
+        let Plot { geometry, row } = plot;
         let area_m2 = row.area_m2.unwrap_or_default();
         Ok(Self {
             kind: "Feature",
             id: row.id,
-            geometry: RawValue::from_string(row.geometry)?,
+            geometry: RawValue::from_string(geometry)?,
             properties: PlotProperties {
                 reference: row.reference,
                 name: row.name,

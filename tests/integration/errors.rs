@@ -33,7 +33,7 @@ async fn bad_query_parameters_are_400_naming_each_one() {
         ("/collections/plots/items?datetime=tomorrow", "datetime"),
         ("/collections/plots/items?cursor=xyz", "cursor"),
         (
-            "/collections/plots/items?crs=http://www.opengis.net/def/crs/EPSG/0/4326",
+            "/collections/plots/items?crs=http://www.opengis.net/def/crs/EPSG/0/2154",
             "crs",
         ),
         ("/collections/plots/items?f=html", "f"),

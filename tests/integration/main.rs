@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod crs;
 mod database;
 mod e2e;
 mod errors;
