@@ -6,9 +6,11 @@ use postgis_diesel::sql_types::Geometry;
 
 #[diesel::declare_sql_function]
 extern "SQL" {
-    /// `ST_AsGeoJSON(geom, maxdecimaldigits)`: the geometry as GeoJSON text.
+    /// `ST_AsGeoJSON(geom, maxdecimaldigits, options)`: the geometry as
+    /// GeoJSON text; options 0 leaves out the `crs` member PostGIS would
+    /// otherwise add for any SRID but 4326 (the answer's `Content-Crs` says it).
     #[sql_name = "ST_AsGeoJSON"]
-    fn st_asgeojson(geom: Geometry, maxdecimaldigits: Integer) -> Text;
+    fn st_asgeojson(geom: Geometry, maxdecimaldigits: Integer, options: Integer) -> Text;
 
     /// `ST_Transform(geom, srid)`: the geometry in another CRS.
     #[sql_name = "ST_Transform"]

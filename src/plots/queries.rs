@@ -108,7 +108,7 @@ pub struct Bbox {
 /// comes from the list of supported CRSs, and is bound, not written in.
 pub fn geometry_json(crs: Crs) -> Box<dyn BoxableExpression<plots::table, Pg, SqlType = Text>> {
     if crs == Crs::CRS84 {
-        return Box::new(st_asgeojson(plots::geom, GEOJSON_DECIMALS));
+        return Box::new(st_asgeojson(plots::geom, GEOJSON_DECIMALS, 0));
     }
     let decimals = if crs.is_geographic() {
         GEOJSON_DECIMALS
@@ -117,9 +117,9 @@ pub fn geometry_json(crs: Crs) -> Box<dyn BoxableExpression<plots::table, Pg, Sq
     };
     let projected = st_transform(plots::geom, crs.srid);
     if crs.lat_lon() {
-        Box::new(st_asgeojson(st_flipcoordinates(projected), decimals))
+        Box::new(st_asgeojson(st_flipcoordinates(projected), decimals, 0))
     } else {
-        Box::new(st_asgeojson(projected, decimals))
+        Box::new(st_asgeojson(projected, decimals, 0))
     }
 }
 

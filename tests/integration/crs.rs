@@ -28,7 +28,12 @@ async fn a_plot_read_in_utm_32_lands_in_drammen_and_converts_back_within_a_centi
         utm.header("content-crs"),
         Some(format!("<{UTM32}>").as_str())
     );
-    let (x, y) = first_position(&utm.json());
+    let utm = utm.json();
+    assert!(
+        utm["geometry"].get("crs").is_none(),
+        "no crs member: the header says it"
+    );
+    let (x, y) = first_position(&utm);
     // Holmen, Drammen: about 570 km east, 6,620 km north in UTM 32.
     assert!((565_000.0..575_000.0).contains(&x), "{x}");
     assert!((6_615_000.0..6_625_000.0).contains(&y), "{y}");
