@@ -13,6 +13,7 @@ use super::codes::{
     Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
     Readiness, Status,
 };
+use super::filter::{Kind, QUERYABLES};
 use super::history;
 use super::params::{ItemsQuery, ItemsRequest, encode_cursor};
 use super::queries::{self, Cursor};
@@ -381,8 +382,9 @@ pub fn content_crs(crs: Crs) -> (&'static str, String) {
     ("content-crs", format!("<{}>", crs.uri()))
 }
 
-/// The properties plots can be filtered on, as a JSON Schema. Each can be
-/// used as a query parameter of the items listing.
+/// The properties plots can be filtered on, as a JSON Schema: every one a
+/// CQL2 `filter` may name, with its type and code list; the code-list ones
+/// (and `focus_area`) also work as query parameters of the items listing.
 #[utoipa::path(
     tag = "Plots",
     params(FormatParam),
@@ -433,6 +435,25 @@ pub async fn get_queryables(
         },
         "additionalProperties": false,
     });
+    // Every property a CQL2 filter may name, with its type; the ones above
+    // keep their titles and code lists.
+    let mut schema = schema;
+    let described = schema["properties"].as_object_mut().expect("an object");
+    for (name, _, kind) in QUERYABLES {
+        let type_of = match kind {
+            Kind::Text => json!({"type": "string"}),
+            Kind::Integer => json!({"type": "integer"}),
+            Kind::Number => json!({"type": "number"}),
+            Kind::Boolean => json!({"type": "boolean"}),
+            Kind::Date => json!({"type": "string", "format": "date"}),
+            Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
+            Kind::TextList => {
+                json!({"type": "array", "items": {"type": "string", "enum": FocusArea::VARIANTS}})
+            }
+            Kind::Geometry => continue,
+        };
+        described.entry(name.to_string()).or_insert(type_of);
+    }
     Ok(HttpResponse::Ok()
         .content_type(media::SCHEMA_JSON)
         .json(schema))

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod edit;
+pub mod filter;
 pub mod handlers;
 pub mod history;
 pub mod import;

@@ -13,6 +13,7 @@ use super::codes::{
     Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
     Readiness, Status,
 };
+use super::filter::{Filter, Lang};
 use super::queries::{Bbox, Cursor, Interval, PlotFilter};
 use crate::config::ApiConfig;
 use crate::crs::Crs;
@@ -96,6 +97,16 @@ pub struct ItemsQuery {
     /// and `cursor` only.
     #[param(example = "2026-01-01")]
     pub as_of: Option<String>,
+    /// A CQL2 filter (OGC API – Features Part 3) on the queryable properties,
+    /// e.g. `land_use IN (1340,1350) AND area_m2 >= 20000 AND S_INTERSECTS(geometry, BBOX(10.1,59.7,10.3,59.8))`.
+    #[param(example = "land_use IN (1340,1350) AND area_m2 >= 20000")]
+    pub filter: Option<String>,
+    /// The language of `filter`: `cql2-text` (default) or `cql2-json`.
+    #[param(rename = "filter-lang")]
+    pub filter_lang: Option<String>,
+    /// The CRS of geometries in `filter` (same list as `crs`); CRS84 by default.
+    #[param(rename = "filter-crs")]
+    pub filter_crs: Option<String>,
     /// Output format; only GeoJSON is served (`json` or `geojson`).
     pub f: Option<String>,
 }
@@ -122,6 +133,9 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "reference",
     "focus_area",
     "as_of",
+    "filter",
+    "filter-lang",
+    "filter-crs",
     "f",
 ];
 
@@ -198,6 +212,17 @@ impl ItemsRequest {
         filter.focus_area = p
             .parsed("focus_area", |v| list_of(v, code::<FocusArea>))
             .unwrap_or_default();
+        let filter_lang = p
+            .parsed("filter-lang", |v| match v {
+                "cql2-text" => Ok(Lang::Text),
+                "cql2-json" => Ok(Lang::Json),
+                other => Err(format!(
+                    "`{other}` is not a filter language; use cql2-text or cql2-json"
+                )),
+            })
+            .unwrap_or(Lang::Text);
+        let filter_crs = p.parsed("filter-crs", Crs::parse).unwrap_or(Crs::CRS84);
+        filter.cql = p.parsed("filter", |v| Filter::parse(v, filter_lang, filter_crs));
         let cursor = p.parsed("cursor", decode_cursor);
         let as_of = p.parsed("as_of", |v| {
             // A date is the end of that day: the register as it stood that evening.

@@ -149,6 +149,8 @@ pub struct PlotFilter {
     pub focus_area: Vec<String>,
     /// Unpublished plots too (planners see them; the public does not).
     pub include_unpublished: bool,
+    /// A CQL2 filter.
+    pub cql: Option<super::filter::Filter>,
 }
 
 /// Where a page starts: after or before a plot id (keyset paging on `id`).
@@ -220,6 +222,9 @@ fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
         contamination,
         reference
     );
+    if let Some(cql) = &filter.cql {
+        query = query.filter(cql.clone());
+    }
     if !filter.focus_area.is_empty() {
         let wanted: Vec<Option<String>> = filter.focus_area.iter().cloned().map(Some).collect();
         query = query.filter(plots::focus_areas.overlaps_with(wanted));

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod cql2;
 mod crs;
 mod database;
 mod e2e;

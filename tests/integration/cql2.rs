@@ -1,0 +1,444 @@
+//! CQL2 filters on a fixed fixture (the demo data): each valid expression
+//! gives exactly the plots an independent reading of the fixture says it
+//! should; each invalid one is a 400 that says why; injection goes nowhere.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// The open demo plots' properties, straight from the file.
+fn fixture() -> Vec<Value> {
+    let file: Value = serde_json::from_str(naeringsareal::demo::PLOTS).unwrap();
+    file["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"].clone())
+        .filter(|p| p["ended_at"].is_null())
+        .collect()
+}
+
+fn refs(plots: &[Value], keep: impl Fn(&Value) -> bool) -> BTreeSet<String> {
+    plots
+        .iter()
+        .filter(|p| keep(p))
+        .map(|p| p["reference"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn num(p: &Value, k: &str) -> Option<f64> {
+    p[k].as_f64()
+}
+
+fn text<'a>(p: &'a Value, k: &str) -> &'a str {
+    p[k].as_str().unwrap_or("")
+}
+
+fn has_focus(p: &Value, area: &str) -> bool {
+    p["focus_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == area)
+}
+
+async fn answer<S, B>(app: &S, query: &str) -> Answer
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let uri = format!("/collections/plots/items?limit=1000&{query}");
+    get(app, &uri).await
+}
+
+fn answered_refs(a: &Answer) -> BTreeSet<String> {
+    a.json()["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["reference"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[actix_web::test]
+async fn cql2_expressions_select_exactly_what_they_say() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let plots = fixture();
+    let p = &plots;
+    type Case<'a> = (&'a str, BTreeSet<String>);
+    let cases: Vec<Case> = vec![
+        (
+            "status = 'available'",
+            refs(p, |x| text(x, "status") == "available"),
+        ),
+        (
+            "status <> 'available'",
+            refs(p, |x| text(x, "status") != "available"),
+        ),
+        (
+            "'available' = status",
+            refs(p, |x| text(x, "status") == "available"),
+        ),
+        ("land_use = 1340", refs(p, |x| x["land_use"] == 1340)),
+        (
+            "land_use IN (1340, 1350, 1826)",
+            refs(p, |x| {
+                [1340, 1350, 1826].contains(&x["land_use"].as_i64().unwrap())
+            }),
+        ),
+        (
+            "NOT land_use IN (1340, 1350)",
+            refs(p, |x| {
+                ![1340, 1350].contains(&x["land_use"].as_i64().unwrap())
+            }),
+        ),
+        (
+            "location_class IN ('A', 'B')",
+            refs(p, |x| ["A", "B"].contains(&text(x, "location_class"))),
+        ),
+        (
+            "municipality = '3312'",
+            refs(p, |x| text(x, "municipality") == "3312"),
+        ),
+        (
+            "locality = 'Holmen' OR locality = 'Brakerøya'",
+            refs(p, |x| {
+                ["Holmen", "Brakerøya"].contains(&text(x, "locality"))
+            }),
+        ),
+        (
+            "power_capacity_kw >= 2000",
+            refs(p, |x| {
+                num(x, "power_capacity_kw").is_some_and(|v| v >= 2000.0)
+            }),
+        ),
+        (
+            "power_capacity_kw > 2000",
+            refs(p, |x| {
+                num(x, "power_capacity_kw").is_some_and(|v| v > 2000.0)
+            }),
+        ),
+        (
+            "power_capacity_kw < 1000",
+            refs(p, |x| {
+                num(x, "power_capacity_kw").is_some_and(|v| v < 1000.0)
+            }),
+        ),
+        (
+            "power_capacity_kw <= 1000",
+            refs(p, |x| {
+                num(x, "power_capacity_kw").is_some_and(|v| v <= 1000.0)
+            }),
+        ),
+        (
+            "power_capacity_kw IS NULL",
+            refs(p, |x| x["power_capacity_kw"].is_null()),
+        ),
+        (
+            "NOT power_capacity_kw IS NULL",
+            refs(p, |x| !x["power_capacity_kw"].is_null()),
+        ),
+        (
+            "power_capacity_kw BETWEEN 1000 AND 3000",
+            refs(p, |x| {
+                num(x, "power_capacity_kw").is_some_and(|v| (1000.0..=3000.0).contains(&v))
+            }),
+        ),
+        (
+            "price_nok_per_m2 BETWEEN 1000 AND 2500 AND offer_type <> 'lease'",
+            refs(p, |x| {
+                num(x, "price_nok_per_m2").is_some_and(|v| (1000.0..=2500.0).contains(&v))
+                    && text(x, "offer_type") != "lease"
+            }),
+        ),
+        (
+            "max_height_m > 25.5",
+            refs(p, |x| num(x, "max_height_m").is_some_and(|v| v > 25.5)),
+        ),
+        (
+            "utilisation_percent >= 100",
+            refs(p, |x| {
+                num(x, "utilisation_percent").is_some_and(|v| v >= 100.0)
+            }),
+        ),
+        (
+            "name LIKE '%logistikk%'",
+            refs(p, |x| text(x, "name").contains("logistikk")),
+        ),
+        (
+            "name LIKE 'Holmen%'",
+            refs(p, |x| text(x, "name").starts_with("Holmen")),
+        ),
+        (
+            "NOT name LIKE '%(demo)'",
+            refs(p, |x| !text(x, "name").ends_with("(demo)")),
+        ),
+        ("water_sewer = true", refs(p, |x| x["water_sewer"] == true)),
+        ("fibre = false", refs(p, |x| x["fibre"] == false)),
+        (
+            "quick_clay_zone = true OR flood_zone = true",
+            refs(p, |x| {
+                x["quick_clay_zone"] == true || x["flood_zone"] == true
+            }),
+        ),
+        (
+            "contamination = 'none' AND readiness = 'ready_to_build'",
+            refs(p, |x| {
+                text(x, "contamination") == "none" && text(x, "readiness") == "ready_to_build"
+            }),
+        ),
+        (
+            "(status = 'available' OR status = 'reserved') AND location_class = 'C'",
+            refs(p, |x| {
+                ["available", "reserved"].contains(&text(x, "status"))
+                    && text(x, "location_class") == "C"
+            }),
+        ),
+        (
+            "available_from < DATE('2027-01-01')",
+            refs(p, |x| {
+                !x["available_from"].is_null() && text(x, "available_from") < "2027-01-01"
+            }),
+        ),
+        (
+            "T_BEFORE(available_from, DATE('2027-06-01'))",
+            refs(p, |x| {
+                !x["available_from"].is_null() && text(x, "available_from") < "2027-06-01"
+            }),
+        ),
+        (
+            "T_AFTER(available_from, DATE('2028-01-01'))",
+            refs(p, |x| {
+                !x["available_from"].is_null() && text(x, "available_from") > "2028-01-01"
+            }),
+        ),
+        (
+            "T_INTERSECTS(available_from, INTERVAL('2027-01-01', '2027-12-31'))",
+            refs(p, |x| {
+                let d = text(x, "available_from");
+                !d.is_empty() && ("2027-01-01"..="2027-12-31").contains(&d)
+            }),
+        ),
+        (
+            "available_from IS NULL",
+            refs(p, |x| x["available_from"].is_null()),
+        ),
+        (
+            "A_CONTAINS(focus_areas, ('health'))",
+            refs(p, |x| has_focus(x, "health")),
+        ),
+        (
+            "A_OVERLAPS(focus_areas, ('health', 'knowledge_it'))",
+            refs(p, |x| {
+                has_focus(x, "health") || has_focus(x, "knowledge_it")
+            }),
+        ),
+        (
+            "A_CONTAINS(focus_areas, ('port_logistics', 'general'))",
+            refs(p, |x| {
+                has_focus(x, "port_logistics") && has_focus(x, "general")
+            }),
+        ),
+        (
+            "A_CONTAINEDBY(focus_areas, ('port_logistics', 'general'))",
+            refs(p, |x| {
+                x["focus_areas"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|a| a == "port_logistics" || a == "general")
+            }),
+        ),
+        (
+            "ownership = 'public' AND NOT (offer_type = 'lease')",
+            refs(p, |x| {
+                text(x, "ownership") == "public" && text(x, "offer_type") != "lease"
+            }),
+        ),
+        (
+            "land_use_status = 'future' OR planning_status = 'master_plan'",
+            refs(p, |x| {
+                text(x, "land_use_status") == "future"
+                    || text(x, "planning_status") == "master_plan"
+            }),
+        ),
+        (
+            "noise_zone IN ('yellow', 'red') AND cultural_heritage = false",
+            refs(p, |x| {
+                ["yellow", "red"].contains(&text(x, "noise_zone"))
+                    && x["cultural_heritage"] == false
+            }),
+        ),
+        (
+            "reference IN ('DRM-0001', 'LIE-0004', 'DRM-0013')",
+            refs(p, |x| {
+                ["DRM-0001", "LIE-0004"].contains(&text(x, "reference"))
+            }),
+        ),
+        (
+            "lease_nok_per_m2_year IS NULL AND price_nok_per_m2 IS NULL",
+            refs(p, |x| {
+                x["lease_nok_per_m2_year"].is_null() && x["price_nok_per_m2"].is_null()
+            }),
+        ),
+        ("true", refs(p, |_| true)),
+    ];
+    assert!(cases.len() >= 40);
+    for (expression, expected) in &cases {
+        let a = answer(&app, &format!("filter={}", enc(expression))).await;
+        assert_eq!(
+            a.status,
+            200,
+            "{expression}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert_eq!(&answered_refs(&a), expected, "{expression}");
+    }
+
+    // cql2-json says the same as cql2-text.
+    let json = r#"{"op": "and", "args": [{"op": "in", "args": [{"property": "land_use"}, [1340, 1350, 1826]]}, {"op": ">=", "args": [{"property": "power_capacity_kw"}, 2000]}]}"#;
+    let a = answer(&app, &format!("filter-lang=cql2-json&filter={}", enc(json))).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let text_answer = answer(
+        &app,
+        &format!(
+            "filter={}",
+            enc("land_use IN (1340, 1350, 1826) AND power_capacity_kw >= 2000")
+        ),
+    )
+    .await;
+    assert_eq!(answered_refs(&a), answered_refs(&text_answer));
+    assert!(!answered_refs(&a).is_empty());
+
+    // Spatial predicates agree with the bbox parameter, in CRS84 and in UTM 32.
+    let by_bbox = answered_refs(&answer(&app, "bbox=10.20,59.72,10.26,59.76").await);
+    assert!(!by_bbox.is_empty());
+    for expression in [
+        "S_INTERSECTS(geometry, BBOX(10.20, 59.72, 10.26, 59.76))",
+        "S_INTERSECTS(geometry, POLYGON((10.20 59.72, 10.26 59.72, 10.26 59.76, 10.20 59.76, 10.20 59.72)))",
+        "ST_INTERSECTS(geometry, BBOX(10.20, 59.72, 10.26, 59.76))",
+    ] {
+        let a = answer(&app, &format!("filter={}", enc(expression))).await;
+        assert_eq!(answered_refs(&a), by_bbox, "{expression}");
+    }
+    let within = answered_refs(
+        &answer(
+            &app,
+            &format!(
+                "filter={}",
+                enc("S_WITHIN(geometry, BBOX(10.20, 59.72, 10.26, 59.76))")
+            ),
+        )
+        .await,
+    );
+    assert!(within.is_subset(&by_bbox) && !within.is_empty());
+    let utm = answer(
+        &app,
+        &format!(
+            "filter-crs={}&filter={}",
+            enc("http://www.opengis.net/def/crs/EPSG/0/25832"),
+            enc("S_INTERSECTS(geometry, BBOX(568000, 6620000, 572000, 6624000))")
+        ),
+    )
+    .await;
+    let by_utm_bbox = answered_refs(&answer(&app, "bbox-crs=http://www.opengis.net/def/crs/EPSG/0/25832&bbox=568000,6620000,572000,6624000").await);
+    assert_eq!(answered_refs(&utm), by_utm_bbox);
+}
+
+#[actix_web::test]
+async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let bad = [
+        ("status = ", "filter: is not valid cql2-text"),
+        ("status == 'available'", "filter: is not valid cql2-text"),
+        ("colour = 'red'", "`colour` is not a queryable property"),
+        ("land_use = 'industry'", "is not a whole number"),
+        ("land_use = 1340.5", "is not a whole number"),
+        ("area_m2 > 'big'", "is not a number"),
+        ("water_sewer > true", "does not compare true/false"),
+        ("available_from < 'soon'", "is not a date"),
+        ("name LIKE 5", "LIKE needs a text pattern"),
+        ("S_INTERSECTS(geometry, 'here')", "is not a geometry"),
+        (
+            "S_INTERSECTS(status, BBOX(10, 59, 11, 60))",
+            "needs the geometry property",
+        ),
+        ("A_CONTAINS(status, ('x'))", "needs a list property"),
+        ("status = location_class", "comparing two properties"),
+        ("geom = 1", "`geom` is not a queryable property"),
+        (
+            "\"status; DROP TABLE plots; --\" = 'x'",
+            "is not a queryable property",
+        ),
+    ];
+    for (expression, says) in bad {
+        let a = answer(&app, &format!("filter={}", enc(expression))).await;
+        assert_eq!(a.status, 400, "{expression}");
+        let detail = a.json()["detail"].as_str().unwrap().to_owned();
+        assert!(
+            detail.contains(says),
+            "{expression}: “{says}” not in “{detail}”"
+        );
+    }
+    let lang = answer(&app, "filter-lang=sql&filter=1").await;
+    assert_eq!(lang.status, 400);
+    assert!(
+        lang.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("filter-lang")
+    );
+
+    // Injection in values is bound: it matches nothing and breaks nothing.
+    let before = count_rows(&db, "plots").await;
+    for value in [
+        "x'; DROP TABLE plots; --",
+        "' OR '1'='1",
+        "\\'; DELETE FROM plots; --",
+    ] {
+        let a = answer(
+            &app,
+            &format!(
+                "filter={}",
+                enc(&format!("status = '{}'", value.replace('\'', "''")))
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.json()["numberReturned"], 0, "{value}");
+        for parameter in [
+            "status",
+            "locality",
+            "reference",
+            "municipality",
+            "crs",
+            "bbox",
+            "datetime",
+            "cursor",
+            "sortby",
+        ] {
+            let a = answer(&app, &format!("{parameter}={}", enc(value))).await;
+            assert!(
+                a.status == 200 || a.status == 400,
+                "{parameter}={value}: {}",
+                a.status
+            );
+            if a.status == 200 {
+                assert_eq!(a.json()["numberReturned"], 0, "{parameter}={value}");
+            }
+        }
+    }
+    assert_eq!(count_rows(&db, "plots").await, before);
+}
