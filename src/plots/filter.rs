@@ -90,7 +90,7 @@ pub const QUERYABLES: &[(&str, &str, Kind)] = &[
 
 /// A value bound into the SQL.
 #[derive(Debug, Clone, PartialEq)]
-enum Bind {
+pub(super) enum Bind {
     Text(String),
     Integer(i32),
     Number(f64),
@@ -123,6 +123,11 @@ pub enum Lang {
 }
 
 impl Filter {
+    /// An empty expression, to be written with [`Filter::sql`] and [`Filter::bind`].
+    pub(super) fn new() -> Self {
+        Self { pieces: Vec::new() }
+    }
+
     /// Parses and translates `text` in `lang`; geometries in it are in `crs`.
     pub fn parse(text: &str, lang: Lang, crs: Crs) -> Result<Self, String> {
         let expr = match lang {
@@ -142,14 +147,16 @@ impl Filter {
         Ok(filter)
     }
 
-    fn sql(&mut self, sql: &str) {
+    /// Appends SQL the registry wrote (never text from a request).
+    pub(super) fn sql(&mut self, sql: &str) {
         match self.pieces.last_mut() {
             Some(Piece::Sql(s)) => s.push_str(sql),
             _ => self.pieces.push(Piece::Sql(sql.to_owned())),
         }
     }
 
-    fn bind(&mut self, bind: Bind) {
+    /// Appends a bound value.
+    pub(super) fn bind(&mut self, bind: Bind) {
         self.pieces.push(Piece::Bind(bind));
     }
 }

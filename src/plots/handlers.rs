@@ -17,6 +17,7 @@ use super::filter::{Kind, QUERYABLES};
 use super::history;
 use super::params::{ItemsQuery, ItemsRequest, encode_cursor};
 use super::queries::{self, Cursor};
+use super::sorting::SortPosition;
 use super::wire::{PlotCollection, PlotFeature};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -126,20 +127,39 @@ pub async fn list_plots(
         return list_plots_as_of(&req, &state, &request, as_of).await;
     }
     let mut conn = state.conn().await?;
-    let page = queries::list(
-        &mut conn,
-        &request.filter,
-        request.cursor,
-        i64::from(request.limit),
-        request.crs,
-    )
-    .await?;
+    let limit = i64::from(request.limit);
+    let page = if request.sortby.is_empty() {
+        queries::list(
+            &mut conn,
+            &request.filter,
+            request.cursor,
+            limit,
+            request.crs,
+        )
+        .await?
+    } else {
+        let (rows, has_next) = queries::list_sorted(
+            &mut conn,
+            &request.filter,
+            &request.sortby,
+            request.sort_after.as_ref(),
+            limit,
+            request.crs,
+        )
+        .await?;
+        queries::Page {
+            rows,
+            has_next,
+            has_prev: false,
+        }
+    };
+    let first_page = request.cursor.is_none() && request.sort_after.is_none();
     // An exact count is paid for only when it is small. The first page of a
     // short answer is the count; and when this page plus the one row seen
     // past it are already more than the limit, counting would only find that
     // out again.
     let seen = page.rows.len() as u64 + u64::from(page.has_next);
-    let number_matched = if request.cursor.is_none() && !page.has_next {
+    let number_matched = if first_page && !page.has_next {
         Some(page.rows.len() as u64)
     } else if seen > u64::from(state.api.count_limit) {
         None
@@ -151,13 +171,13 @@ pub async fn list_plots(
     let base = state.base_url(&req);
     let items_url = format!("{base}/collections/{COLLECTION_ID}/items");
     let link_with = |cursor| page_link(&items_url, &request.pairs, cursor);
+    let this_cursor = request
+        .sort_after
+        .as_ref()
+        .map(SortPosition::encode)
+        .or(request.cursor.map(encode_cursor));
     let mut links = vec![
-        Link::new(
-            link_with(request.cursor),
-            "self",
-            media::GEOJSON,
-            "This page",
-        ),
+        Link::new(link_with(this_cursor), "self", media::GEOJSON, "This page"),
         Link::new(
             format!("{base}/collections/{COLLECTION_ID}"),
             "collection",
@@ -166,8 +186,13 @@ pub async fn list_plots(
         ),
     ];
     if let (true, Some(last)) = (page.has_next, page.rows.last()) {
+        let next = if request.sortby.is_empty() {
+            encode_cursor(Cursor::After(last.row.id))
+        } else {
+            SortPosition::after(&last.row, &request.sortby)?.encode()
+        };
         links.push(Link::new(
-            link_with(Some(Cursor::After(last.row.id))),
+            link_with(Some(next)),
             "next",
             media::GEOJSON,
             "Next page",
@@ -175,7 +200,7 @@ pub async fn list_plots(
     }
     if let (true, Some(first)) = (page.has_prev, page.rows.first()) {
         links.push(Link::new(
-            link_with(Some(Cursor::Before(first.row.id))),
+            link_with(Some(encode_cursor(Cursor::Before(first.row.id)))),
             "prev",
             media::GEOJSON,
             "Previous page",
@@ -194,7 +219,19 @@ pub async fn list_plots(
         time_stamp: Utc::now(),
         number_matched,
     };
-    let bytes = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
+    let bytes = match &request.properties {
+        None => serde_json::to_vec(&body),
+        Some(wanted) => {
+            let mut value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+            for feature in value["features"].as_array_mut().into_iter().flatten() {
+                if let Some(properties) = feature["properties"].as_object_mut() {
+                    properties.retain(|name, _| wanted.contains(name));
+                }
+            }
+            serde_json::to_vec(&value)
+        }
+    }
+    .map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok()
         .content_type(media::GEOJSON)
         .insert_header(content_crs(request.crs))
@@ -202,13 +239,13 @@ pub async fn list_plots(
 }
 
 /// The URL of the page at `cursor` of the listing asked for with `pairs`.
-fn page_link(items_url: &str, pairs: &[(String, String)], cursor: Option<Cursor>) -> String {
+fn page_link(items_url: &str, pairs: &[(String, String)], cursor: Option<String>) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in pairs.iter().filter(|(n, _)| n != "cursor") {
         query.append_pair(name, value);
     }
     if let Some(cursor) = cursor {
-        query.append_pair("cursor", &encode_cursor(cursor));
+        query.append_pair("cursor", &cursor);
     }
     let query = query.finish();
     if query.is_empty() {
@@ -247,7 +284,7 @@ async fn list_plots_as_of(
     let link_with = |cursor| page_link(&items_url, &request.pairs, cursor);
     let mut links = vec![
         Link::new(
-            link_with(request.cursor),
+            link_with(request.cursor.map(encode_cursor)),
             "self",
             media::GEOJSON,
             "This page",
@@ -261,7 +298,7 @@ async fn list_plots_as_of(
     ];
     if let (true, Some((last, _))) = (more, rows.last()) {
         links.push(Link::new(
-            link_with(Some(Cursor::After(*last))),
+            link_with(Some(encode_cursor(Cursor::After(*last)))),
             "next",
             media::GEOJSON,
             "Next page",

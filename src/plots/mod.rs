@@ -10,6 +10,7 @@ pub mod import;
 pub mod input;
 pub mod params;
 pub mod queries;
+pub mod sorting;
 pub mod wire;
 pub mod writes;
 

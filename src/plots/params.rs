@@ -15,6 +15,8 @@ use super::codes::{
 };
 use super::filter::{Filter, Lang};
 use super::queries::{Bbox, Cursor, Interval, PlotFilter};
+use super::sorting::{CURSOR_SORTED, SortKey, SortPosition, parse_sortby};
+use super::wire::PROPERTY_NAMES;
 use crate::config::ApiConfig;
 use crate::crs::Crs;
 use crate::error::ApiError;
@@ -107,6 +109,15 @@ pub struct ItemsQuery {
     /// The CRS of geometries in `filter` (same list as `crs`); CRS84 by default.
     #[param(rename = "filter-crs")]
     pub filter_crs: Option<String>,
+    /// Sort order: comma-separated properties, `-` for descending, e.g.
+    /// `-area_m2,price_nok_per_m2`; ties are broken by id. `next` links page
+    /// through the same order.
+    #[param(example = "-area_m2,price_nok_per_m2")]
+    pub sortby: Option<String>,
+    /// Only these properties in each feature (comma-separated); `id` and
+    /// the geometry always come.
+    #[param(example = "reference,name,area_m2,status")]
+    pub properties: Option<String>,
     /// Output format; only GeoJSON is served (`json` or `geojson`).
     pub f: Option<String>,
 }
@@ -136,6 +147,8 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "filter",
     "filter-lang",
     "filter-crs",
+    "sortby",
+    "properties",
     "f",
 ];
 
@@ -153,6 +166,12 @@ pub struct ItemsRequest {
     pub as_of: Option<DateTime<Utc>>,
     /// The CRS of the answer's geometries.
     pub crs: Crs,
+    /// The sort order asked for (empty: by id).
+    pub sortby: Vec<SortKey>,
+    /// Where a sorted page starts.
+    pub sort_after: Option<SortPosition>,
+    /// The properties to return (`None`: all).
+    pub properties: Option<Vec<String>>,
     /// The parameters as given, to rebuild links from.
     pub pairs: Vec<(String, String)>,
 }
@@ -223,7 +242,28 @@ impl ItemsRequest {
             .unwrap_or(Lang::Text);
         let filter_crs = p.parsed("filter-crs", Crs::parse).unwrap_or(Crs::CRS84);
         filter.cql = p.parsed("filter", |v| Filter::parse(v, filter_lang, filter_crs));
-        let cursor = p.parsed("cursor", decode_cursor);
+        let sortby = p.parsed("sortby", parse_sortby).unwrap_or_default();
+        let properties = p.parsed("properties", |v| {
+            list_of(v, |name| {
+                if PROPERTY_NAMES.contains(&name) {
+                    Ok(name.to_owned())
+                } else {
+                    Err(format!("`{name}` is not a property of a plot"))
+                }
+            })
+        });
+        let (cursor, sort_after) = match p.parsed("cursor", decode_cursor) {
+            Some(PageCursor::Id(c)) if sortby.is_empty() => (Some(c), None),
+            Some(PageCursor::Sorted(s)) if !sortby.is_empty() => (None, Some(s)),
+            Some(_) => {
+                p.error(
+                    "cursor",
+                    "does not belong to this sortby; follow the `next` links",
+                );
+                (None, None)
+            }
+            None => (None, None),
+        };
         let as_of = p.parsed("as_of", |v| {
             // A date is the end of that day: the register as it stood that evening.
             parse_datetime(v).map(|(_, end)| end.unwrap_or_else(Utc::now))
@@ -255,6 +295,9 @@ impl ItemsRequest {
             cursor,
             as_of,
             crs,
+            sortby,
+            sort_after,
+            properties,
             pairs,
         })
     }
@@ -386,16 +429,29 @@ pub fn encode_cursor(cursor: Cursor) -> String {
     URL_SAFE_NO_PAD.encode(text)
 }
 
-fn decode_cursor(value: &str) -> Result<Cursor, String> {
+/// A cursor: after/before an id (the default order), or a position in a
+/// `sortby` order.
+#[derive(Debug, Clone, PartialEq)]
+enum PageCursor {
+    Id(Cursor),
+    Sorted(SortPosition),
+}
+
+fn decode_cursor(value: &str) -> Result<PageCursor, String> {
     let invalid =
         || "is not a cursor of this server; follow the `next` and `prev` links".to_owned();
     let bytes = URL_SAFE_NO_PAD.decode(value).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (kind, id) = text.split_once(':').ok_or_else(invalid)?;
-    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
+    let (kind, rest) = text.split_once(':').ok_or_else(invalid)?;
+    if kind == CURSOR_SORTED {
+        return SortPosition::decode(rest)
+            .map(PageCursor::Sorted)
+            .ok_or_else(invalid);
+    }
+    let id = Uuid::parse_str(rest).map_err(|_| invalid())?;
     match kind {
-        CURSOR_AFTER => Ok(Cursor::After(id)),
-        CURSOR_BEFORE => Ok(Cursor::Before(id)),
+        CURSOR_AFTER => Ok(PageCursor::Id(Cursor::After(id))),
+        CURSOR_BEFORE => Ok(PageCursor::Id(Cursor::Before(id))),
         _ => Err(invalid()),
     }
 }

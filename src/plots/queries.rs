@@ -11,6 +11,7 @@ use postgis_diesel::functions::st_intersects;
 use postgis_diesel::sql_types::Geometry;
 use uuid::Uuid;
 
+use super::sorting::{SortKey, SortPosition, order_sql};
 use crate::crs::Crs;
 use crate::db::schema::{land_use_codes, plots};
 use crate::db::sql::{st_asgeojson, st_flipcoordinates, st_makeenvelope, st_transform};
@@ -30,7 +31,7 @@ pub struct Plot {
 }
 
 /// A plot's columns but the boundary.
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = plots, check_for_backend(Pg))]
 pub struct PlotRow {
     pub id: Uuid,
@@ -270,6 +271,31 @@ pub async fn list(
             }
         }
     })
+}
+
+/// A page of `limit` open plots matching `filter` in the order of `keys`
+/// (then id), after `after`; and whether more follow.
+pub async fn list_sorted(
+    conn: &mut AsyncPgConnection,
+    filter: &PlotFilter,
+    keys: &[SortKey],
+    after: Option<&SortPosition>,
+    limit: i64,
+    crs: Crs,
+) -> QueryResult<(Vec<Plot>, bool)> {
+    let mut query = filtered(filter)
+        .select((geometry_json(crs), PlotRow::as_select()))
+        .order(diesel::dsl::sql::<Text>(&order_sql(keys)));
+    if let Some(after) = after {
+        let predicate = after
+            .predicate(keys)
+            .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+        query = query.filter(predicate);
+    }
+    let mut rows = query.limit(limit + 1).load(conn).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
 }
 
 /// How many open plots match `filter`, if no more than `cap`.

@@ -11,4 +11,5 @@ mod import;
 mod items;
 mod metadata;
 mod openapi;
+mod sorting;
 mod writes;
