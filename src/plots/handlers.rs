@@ -15,7 +15,8 @@ use super::codes::{
 };
 use super::filter::{Kind, QUERYABLES};
 use super::history;
-use super::params::{ItemsQuery, ItemsRequest, encode_cursor};
+use super::params::{ItemsQuery, ItemsRequest, NearRequest, encode_cursor};
+use super::proximity;
 use super::queries::{self, Cursor};
 use super::sorting::SortPosition;
 use super::wire::{PlotCollection, PlotFeature};
@@ -128,7 +129,39 @@ pub async fn list_plots(
     }
     let mut conn = state.conn().await?;
     let limit = i64::from(request.limit);
-    let page = if request.sortby.is_empty() {
+    let near = match &request.near {
+        None => None,
+        Some(asked) => Some(resolve_near(&mut conn, asked).await?),
+    };
+    let mut distances: Vec<f64> = Vec::new();
+    let page = if let Some(near) = near {
+        let after = match &request.sort_after {
+            Some(position) => Some((
+                position
+                    .keys
+                    .first()
+                    .and_then(serde_json::Value::as_f64)
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "cursor",
+                            "does not belong to this query; follow the `next` links",
+                        )
+                    })?,
+                position.id,
+            )),
+            None => None,
+        };
+        let (rows, has_next) =
+            proximity::list_near(&mut conn, &request.filter, near, after, limit, request.crs)
+                .await?;
+        let (rows, found): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+        distances = found;
+        queries::Page {
+            rows,
+            has_next,
+            has_prev: false,
+        }
+    } else if request.sortby.is_empty() {
         queries::list(
             &mut conn,
             &request.filter,
@@ -186,7 +219,13 @@ pub async fn list_plots(
         ),
     ];
     if let (true, Some(last)) = (page.has_next, page.rows.last()) {
-        let next = if request.sortby.is_empty() {
+        let next = if let Some(d) = distances.last() {
+            SortPosition {
+                keys: vec![json!(d)],
+                id: last.row.id,
+            }
+            .encode()
+        } else if request.sortby.is_empty() {
             encode_cursor(Cursor::After(last.row.id))
         } else {
             SortPosition::after(&last.row, &request.sortby)?.encode()
@@ -219,23 +258,58 @@ pub async fn list_plots(
         time_stamp: Utc::now(),
         number_matched,
     };
-    let bytes = match &request.properties {
-        None => serde_json::to_vec(&body),
-        Some(wanted) => {
-            let mut value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
-            for feature in value["features"].as_array_mut().into_iter().flatten() {
-                if let Some(properties) = feature["properties"].as_object_mut() {
-                    properties.retain(|name, _| wanted.contains(name));
-                }
+    let bytes = if request.properties.is_none() && distances.is_empty() {
+        serde_json::to_vec(&body)
+    } else {
+        let mut value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+        let features = value["features"].as_array_mut().into_iter().flatten();
+        for (i, feature) in features.enumerate() {
+            let Some(properties) = feature["properties"].as_object_mut() else {
+                continue;
+            };
+            if let Some(wanted) = &request.properties {
+                properties.retain(|name, _| wanted.contains(name));
             }
-            serde_json::to_vec(&value)
+            if let Some(d) = distances.get(i) {
+                properties.insert("distance_m".to_owned(), json!((d * 10.0).round() / 10.0));
+            }
         }
+        serde_json::to_vec(&value)
     }
     .map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok()
         .content_type(media::GEOJSON)
         .insert_header(content_crs(request.crs))
         .body(bytes))
+}
+
+/// The point a `near` or `near_place` asks about.
+async fn resolve_near(
+    conn: &mut diesel_async::AsyncPgConnection,
+    asked: &NearRequest,
+) -> Result<proximity::Near, ApiError> {
+    let (lon, lat) = match (&asked.point, &asked.place) {
+        (Some(point), _) => *point,
+        (None, Some(name)) => match proximity::reference_place(conn, name).await? {
+            Some(point) => point,
+            None => {
+                let known = proximity::reference_place_names(conn).await?;
+                return Err(ApiError::invalid(
+                    "near_place",
+                    format!(
+                        "there is no reference place `{name}`; known: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        },
+        (None, None) => return Err(anyhow::anyhow!("near without a point or place").into()),
+    };
+    Ok(proximity::Near {
+        lon,
+        lat,
+        within_m: asked.within_m,
+    })
 }
 
 /// The URL of the page at `cursor` of the listing asked for with `pairs`.

@@ -9,6 +9,7 @@ pub mod history;
 pub mod import;
 pub mod input;
 pub mod params;
+pub mod proximity;
 pub mod queries;
 pub mod sorting;
 pub mod wire;

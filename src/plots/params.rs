@@ -14,6 +14,7 @@ use super::codes::{
     Readiness, Status,
 };
 use super::filter::{Filter, Lang};
+use super::proximity::MAX_RADIUS_M;
 use super::queries::{Bbox, Cursor, Interval, PlotFilter};
 use super::sorting::{CURSOR_SORTED, SortKey, SortPosition, parse_sortby};
 use super::wire::PROPERTY_NAMES;
@@ -114,6 +115,17 @@ pub struct ItemsQuery {
     /// through the same order.
     #[param(example = "-area_m2,price_nok_per_m2")]
     pub sortby: Option<String>,
+    /// Plots near this point, `longitude,latitude` in CRS84: nearest first,
+    /// each with `distance_m`, its geodesic distance in metres. With `limit=N`,
+    /// the nearest N.
+    #[param(example = "10.2186,59.7389")]
+    pub near: Option<String>,
+    /// Plots near this reference place (port, rail terminal, motorway
+    /// junction, station), by name, e.g. `Drammen havn Holmen`.
+    pub near_place: Option<String>,
+    /// With `near` or `near_place`: only plots within this many metres.
+    #[param(example = 3000)]
+    pub within_m: Option<f64>,
     /// Only these properties in each feature (comma-separated); `id` and
     /// the geometry always come.
     #[param(example = "reference,name,area_m2,status")]
@@ -149,6 +161,9 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "filter-crs",
     "sortby",
     "properties",
+    "near",
+    "near_place",
+    "within_m",
     "f",
 ];
 
@@ -172,6 +187,8 @@ pub struct ItemsRequest {
     pub sort_after: Option<SortPosition>,
     /// The properties to return (`None`: all).
     pub properties: Option<Vec<String>>,
+    /// Nearest first from a point or a reference place.
+    pub near: Option<NearRequest>,
     /// The parameters as given, to rebuild links from.
     pub pairs: Vec<(String, String)>,
 }
@@ -252,9 +269,55 @@ impl ItemsRequest {
                 }
             })
         });
+        let point = p.parsed("near", |v| {
+            let numbers: Vec<f64> = v
+                .split(',')
+                .map(|n| n.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+                .collect::<Option<_>>()
+                .ok_or_else(|| format!("`{v}` is not `longitude,latitude`"))?;
+            match numbers[..] {
+                [lon, lat] if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
+                    Ok((lon, lat))
+                }
+                _ => Err(format!("`{v}` is not `longitude,latitude` in CRS84")),
+            }
+        });
+        let place = p.parsed("near_place", |v| Ok(v.trim().to_owned()));
+        let within_m = p.parsed("within_m", |v| match v.parse::<f64>() {
+            Ok(m) if m > 0.0 && m <= MAX_RADIUS_M => Ok(m),
+            _ => Err(format!(
+                "must be a distance in metres, above 0 and at most {MAX_RADIUS_M}"
+            )),
+        });
+        let near = match (point, place, within_m) {
+            (None, None, None) => None,
+            (None, None, Some(_)) => {
+                p.error(
+                    "within_m",
+                    "needs near or near_place: a distance from what?",
+                );
+                None
+            }
+            (Some(_), Some(_), _) => {
+                p.error("near_place", "give near or near_place, not both");
+                None
+            }
+            (point, place, within_m) => Some(NearRequest {
+                point,
+                place,
+                within_m,
+            }),
+        };
+        if near.is_some() && !sortby.is_empty() {
+            p.error(
+                "sortby",
+                "does not combine with near: plots near a point come nearest first",
+            );
+        }
+        let keyed = !sortby.is_empty() || near.is_some();
         let (cursor, sort_after) = match p.parsed("cursor", decode_cursor) {
-            Some(PageCursor::Id(c)) if sortby.is_empty() => (Some(c), None),
-            Some(PageCursor::Sorted(s)) if !sortby.is_empty() => (None, Some(s)),
+            Some(PageCursor::Id(c)) if !keyed => (Some(c), None),
+            Some(PageCursor::Sorted(s)) if keyed => (None, Some(s)),
             Some(_) => {
                 p.error(
                     "cursor",
@@ -298,6 +361,7 @@ impl ItemsRequest {
             sortby,
             sort_after,
             properties,
+            near,
             pairs,
         })
     }
@@ -427,6 +491,15 @@ pub fn encode_cursor(cursor: Cursor) -> String {
         Cursor::Before(id) => format!("{CURSOR_BEFORE}:{id}"),
     };
     URL_SAFE_NO_PAD.encode(text)
+}
+
+/// Where distances are measured from: a point in CRS84, or a reference
+/// place by name (resolved against the database).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearRequest {
+    pub point: Option<(f64, f64)>,
+    pub place: Option<String>,
+    pub within_m: Option<f64>,
 }
 
 /// A cursor: after/before an id (the default order), or a position in a

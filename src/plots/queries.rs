@@ -179,7 +179,7 @@ fn envelope(b: Bbox) -> Envelope {
 }
 
 /// The open (not ended) plots that match `filter`.
-fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
+pub(super) fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
     let mut query = plots::table.filter(plots::ended_at.is_null()).into_boxed();
     if !filter.include_unpublished {
         query = query.filter(plots::published);

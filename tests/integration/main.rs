@@ -11,5 +11,6 @@ mod import;
 mod items;
 mod metadata;
 mod openapi;
+mod proximity;
 mod sorting;
 mod writes;
