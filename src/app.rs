@@ -155,7 +155,7 @@ fn allowed_methods(pattern: &str) -> &'static str {
     match pattern {
         "/collections/plots/items" => "GET, POST, OPTIONS",
         "/collections/plots/items/{featureId}" => "GET, PUT, PATCH, DELETE, OPTIONS",
-        "/collections/plots/import" => "POST",
+        "/collections/plots/import" | "/collections/plots/match" => "POST",
         "/keys" => "GET, POST",
         "/keys/{name}" => "DELETE",
         _ => "GET",

@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod history;
 pub mod import;
 pub mod input;
+pub mod matching;
 pub mod params;
 pub mod proximity;
 pub mod queries;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(handlers::get_plot)
         .service(history::get_history)
         .service(import::import_plots)
+        .service(matching::match_plots)
         .service(edit::create_plot)
         .service(edit::replace_plot)
         .service(edit::update_plot)

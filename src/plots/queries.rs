@@ -374,3 +374,33 @@ pub async fn land_use_codes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Lan
 pub async fn count_all(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     plots::table.select(count_star()).get_result(conn).await
 }
+
+/// Up to `cap` open, published plots that meet `hard`, without boundaries.
+pub async fn candidates(
+    conn: &mut AsyncPgConnection,
+    hard: super::filter::Filter,
+    cap: i64,
+) -> QueryResult<Vec<PlotRow>> {
+    let filter = PlotFilter {
+        cql: Some(hard),
+        ..PlotFilter::default()
+    };
+    filtered(&filter)
+        .select(PlotRow::as_select())
+        .order(plots::id)
+        .limit(cap)
+        .load(conn)
+        .await
+}
+
+/// The boundaries of these plots as GeoJSON in CRS84.
+pub async fn boundaries(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, String)>> {
+    plots::table
+        .filter(plots::id.eq_any(ids))
+        .select((plots::id, st_asgeojson(plots::geom, GEOJSON_DECIMALS, 0)))
+        .load(conn)
+        .await
+}

@@ -9,6 +9,7 @@ mod e2e;
 mod errors;
 mod import;
 mod items;
+mod matching;
 mod metadata;
 mod openapi;
 mod proximity;
