@@ -258,6 +258,15 @@ pub async fn list_plots(
         time_stamp: Utc::now(),
         number_matched,
     };
+    if request.pairs.iter().any(|(n, v)| n == "f" && v == "csv") {
+        let value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+        let csv = features_csv(&value, request.properties.as_deref(), &distances)
+            .map_err(anyhow::Error::from)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("content-disposition", "attachment; filename=\"plots.csv\""))
+            .body(csv));
+    }
     let bytes = if request.properties.is_none() && distances.is_empty() {
         serde_json::to_vec(&body)
     } else {
@@ -281,6 +290,50 @@ pub async fn list_plots(
         .content_type(media::GEOJSON)
         .insert_header(content_crs(request.crs))
         .body(bytes))
+}
+
+/// A page of features as CSV: `id`, then each property (or those picked),
+/// then `distance_m` when measured. Lists are joined with `; `, documents
+/// written as JSON; the boundary is left out (spreadsheets cannot use it).
+fn features_csv(
+    collection: &serde_json::Value,
+    picked: Option<&[String]>,
+    distances: &[f64],
+) -> Result<Vec<u8>, csv::Error> {
+    let columns: Vec<&str> = match picked {
+        Some(names) => names.iter().map(String::as_str).collect(),
+        None => super::wire::PROPERTY_NAMES.to_vec(),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["id"];
+    header.extend(&columns);
+    if !distances.is_empty() {
+        header.push("distance_m");
+    }
+    w.write_record(&header)?;
+    let cell = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => items
+            .iter()
+            .filter_map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    let features = collection["features"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, feature) in features.iter().enumerate() {
+        let mut record = vec![cell(&feature["id"])];
+        record.extend(columns.iter().map(|c| cell(&feature["properties"][*c])));
+        if let Some(d) = distances.get(i) {
+            record.push(format!("{:.1}", d));
+        }
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// The point a `near` or `near_place` asks about.

@@ -12,6 +12,7 @@ pub mod matching;
 pub mod params;
 pub mod proximity;
 pub mod queries;
+pub mod reserve;
 pub mod sorting;
 pub mod wire;
 pub mod writes;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(history::get_history)
         .service(import::import_plots)
         .service(matching::match_plots)
+        .service(reserve::get_reserve)
         .service(edit::create_plot)
         .service(edit::replace_plot)
         .service(edit::update_plot)

@@ -130,7 +130,8 @@ pub struct ItemsQuery {
     /// the geometry always come.
     #[param(example = "reference,name,area_m2,status")]
     pub properties: Option<String>,
-    /// Output format; only GeoJSON is served (`json` or `geojson`).
+    /// Output format: GeoJSON (`json` or `geojson`, the default) or `csv`
+    /// (one row per plot, its properties as columns, for spreadsheets).
     pub f: Option<String>,
 }
 
@@ -197,7 +198,7 @@ impl ItemsRequest {
     /// Parses and validates the query string, reporting every problem at once.
     pub fn parse(query: &str, api: &ApiConfig) -> Result<Self, ApiError> {
         let mut p = QueryParams::parse(query);
-        p.check_format(&["json", "geojson"]);
+        p.check_format(&["json", "geojson", "csv"]);
         let limit = p
             .parsed("limit", parse_limit)
             .unwrap_or(api.default_limit.get())
@@ -327,10 +328,7 @@ impl ItemsRequest {
             }
             None => (None, None),
         };
-        let as_of = p.parsed("as_of", |v| {
-            // A date is the end of that day: the register as it stood that evening.
-            parse_datetime(v).map(|(_, end)| end.unwrap_or_else(Utc::now))
-        });
+        let as_of = p.parsed("as_of", parse_as_of);
         if as_of.is_some() {
             let others: Vec<String> = p
                 .pairs()
@@ -447,6 +445,12 @@ fn parse_bbox(value: &str, crs: Crs) -> Result<Bbox, String> {
         north,
         srid: crs.srid,
     })
+}
+
+/// An `as_of` instant: an RFC 3339 date-time, or a date meaning the end of
+/// that day (the register as it stood that evening).
+pub fn parse_as_of(value: &str) -> Result<DateTime<Utc>, String> {
+    parse_datetime(value).map(|(_, end)| end.unwrap_or_else(Utc::now))
 }
 
 fn parse_datetime(value: &str) -> Result<Interval, String> {

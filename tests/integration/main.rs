@@ -13,5 +13,6 @@ mod matching;
 mod metadata;
 mod openapi;
 mod proximity;
+mod reserve;
 mod sorting;
 mod writes;

@@ -1,0 +1,305 @@
+//! The overview of the reserve of land: totals (count, m², daa) of the plots
+//! on the register, grouped by land use, location class, locality,
+//! municipality and/or status; now, or at a past date (from the history);
+//! as JSON or CSV, with a link to the same plots as GeoJSON.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::COLLECTION_ID;
+use super::codes::Status;
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::ogc::{Link, media};
+use crate::params::{QueryParams, list_of};
+
+/// What totals can be grouped by.
+pub const GROUPS: &[&str] = &[
+    "land_use",
+    "location_class",
+    "locality",
+    "municipality",
+    "status",
+];
+
+/// Parameters of the overview.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReserveQuery {
+    /// Group by these, comma-separated: land_use, location_class, locality,
+    /// municipality, status (default land_use).
+    #[param(example = "land_use,status")]
+    pub group_by: Option<String>,
+    /// Only plots with these statuses (comma-separated), e.g. `available`.
+    #[param(example = "available")]
+    pub status: Option<String>,
+    /// Only plots in these municipalities (comma-separated numbers).
+    pub municipality: Option<String>,
+    /// The register as it stood at this instant or at the end of this date.
+    #[param(example = "2026-06-30")]
+    pub as_of: Option<String>,
+    /// `json` (default) or `csv`.
+    pub f: Option<String>,
+}
+
+/// One group's totals.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Group {
+    /// The group's values (e.g. `{"land_use": 1340, "status": "available"}`).
+    #[schema(value_type = Object)]
+    pub key: Value,
+    /// Number of plots.
+    pub count: i64,
+    /// Their area in m².
+    pub area_m2: f64,
+    /// Their area in decare (daa).
+    pub area_daa: f64,
+}
+
+/// The overview.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reserve {
+    /// When the register is described: now, or the `as_of` asked for.
+    pub as_of: DateTime<Utc>,
+    /// What the totals are grouped by.
+    pub group_by: Vec<String>,
+    /// One entry per group, in the order of the groups' values.
+    pub groups: Vec<Group>,
+    /// All groups together.
+    pub total: Group,
+    /// `self`, the CSV, and the same plots as GeoJSON.
+    pub links: Vec<Link>,
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Jsonb)]
+    key: Value,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    area: Option<f64>,
+}
+
+fn round(v: f64, d: i32) -> f64 {
+    let f = 10f64.powi(d);
+    (v * f).round() / f
+}
+
+/// The totals by `group_by` of the plots (open and published, optionally
+/// with these statuses and municipalities), now or `as_of`.
+pub async fn totals(
+    conn: &mut AsyncPgConnection,
+    group_by: &[&str],
+    statuses: &[String],
+    municipalities: &[String],
+    as_of: Option<DateTime<Utc>>,
+) -> diesel::QueryResult<Vec<Group>> {
+    // Names come from GROUPS only; values are bound.
+    let (source, field): (&str, fn(&str) -> String) = match as_of {
+        None => (
+            "(SELECT * FROM plots WHERE ended_at IS NULL AND published) AS p",
+            |c| format!("to_jsonb(p.{c})"),
+        ),
+        Some(_) => (
+            "(SELECT DISTINCT ON (plot_id) data FROM plot_versions WHERE valid_from <= $3 \
+              ORDER BY plot_id, version DESC) AS v, \
+             LATERAL (SELECT v.data ->> 'ended_at' AS ended_at, \
+                             coalesce((v.data ->> 'published')::boolean, true) AS published, \
+                             (v.data ->> 'area_m2')::float8 AS area_m2, \
+                             v.data ->> 'status' AS status, v.data ->> 'municipality' AS municipality) AS p",
+            |c| format!("v.data -> '{c}'"),
+        ),
+    };
+    let key = group_by
+        .iter()
+        .map(|c| format!("'{c}', {}", field(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let open = if as_of.is_some() {
+        " AND p.ended_at IS NULL AND p.published"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT jsonb_build_object({key}) AS key, count(*) AS n, sum(p.area_m2) AS area \
+         FROM {source} \
+         WHERE (cardinality($1::text[]) = 0 OR p.status = ANY($1)) \
+           AND (cardinality($2::text[]) = 0 OR p.municipality = ANY($2)){open} \
+         GROUP BY 1 ORDER BY 1"
+    );
+    let rows: Vec<Row> = diesel::sql_query(sql)
+        .bind::<Array<Text>, _>(statuses)
+        .bind::<Array<Text>, _>(municipalities)
+        .bind::<Timestamptz, _>(as_of.unwrap_or_else(Utc::now))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let area = r.area.unwrap_or_default();
+            Group {
+                key: r.key,
+                count: r.n,
+                area_m2: round(area, 1),
+                area_daa: round(area / 1000.0, 2),
+            }
+        })
+        .collect())
+}
+
+/// Totals of the land on the register — count, m² and daa — by land use,
+/// location class, locality, municipality and/or status; now or at a past
+/// date; as JSON or CSV (`f=csv`).
+#[utoipa::path(
+    tag = "Plots",
+    params(ReserveQuery),
+    responses(
+        (status = 200, description = "The overview (JSON, or CSV with `f=csv`)", body = Reserve),
+        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/collections/plots/reserve")]
+pub async fn get_reserve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut p = QueryParams::parse(req.query_string());
+    p.check_format(&["json", "csv"]);
+    let group_by: Vec<&'static str> = p
+        .parsed("group_by", |v| {
+            let names =
+                list_of(v, |name| {
+                    GROUPS.iter().find(|g| **g == name).copied().ok_or_else(|| {
+                        format!("cannot group by `{name}`; use {}", GROUPS.join(", "))
+                    })
+                })?;
+            if names
+                .iter()
+                .enumerate()
+                .any(|(i, n)| names[..i].contains(n))
+            {
+                return Err("names a group twice".to_owned());
+            }
+            Ok(names)
+        })
+        .unwrap_or_else(|| vec!["land_use"]);
+    let statuses = p
+        .parsed("status", |v| {
+            list_of(v, |s| {
+                s.parse::<Status>()
+                    .map(|_| s.to_owned())
+                    .map_err(|_| format!("`{s}` is not a status"))
+            })
+        })
+        .unwrap_or_default();
+    let municipalities = p
+        .parsed("municipality", |v| list_of(v, |s| Ok(s.to_owned())))
+        .unwrap_or_default();
+    let as_of = p.parsed("as_of", super::params::parse_as_of);
+    let csv = p.get("f") == Some("csv");
+    let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
+
+    let mut conn = state.conn().await?;
+    let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
+    drop(conn);
+    let count = groups.iter().map(|g| g.count).sum();
+    let area: f64 = groups.iter().map(|g| g.area_m2).sum();
+    let total = Group {
+        key: Value::Object(Default::default()),
+        count,
+        area_m2: round(area, 1),
+        area_daa: round(area / 1000.0, 2),
+    };
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "content-disposition",
+                "attachment; filename=\"reserve.csv\"",
+            ))
+            .body(to_csv(&group_by, &groups, &total).map_err(anyhow::Error::from)?));
+    }
+    let base = state.base_url(&req);
+    let query = |extra: &[(&str, &str)]| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (n, v) in pairs.iter().filter(|(n, _)| n != "f" && n != "group_by") {
+            q.append_pair(n, v);
+        }
+        for (n, v) in extra {
+            q.append_pair(n, v);
+        }
+        q.finish()
+    };
+    let this = format!("{base}/collections/{COLLECTION_ID}/reserve");
+    let mut links = vec![
+        Link::new(
+            format!("{this}?{}", req.query_string()),
+            "self",
+            media::JSON,
+            "This overview",
+        ),
+        Link::new(
+            format!(
+                "{this}?{}",
+                query(&[("group_by", &group_by.join(",")), ("f", "csv")])
+            ),
+            "alternate",
+            "text/csv",
+            "This overview as CSV",
+        ),
+    ];
+    links.push(Link::new(
+        format!(
+            "{base}/collections/{COLLECTION_ID}/items?{}",
+            query(&[("limit", "1000")])
+        ),
+        "items",
+        media::GEOJSON,
+        "These plots as GeoJSON",
+    ));
+    Ok(HttpResponse::Ok().json(Reserve {
+        as_of: as_of.unwrap_or_else(Utc::now),
+        group_by: group_by.iter().map(|g| (*g).to_owned()).collect(),
+        groups,
+        total,
+        links,
+    }))
+}
+
+fn to_csv(group_by: &[&str], groups: &[Group], total: &Group) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = group_by.to_vec();
+    header.extend(["count", "area_m2", "area_daa"]);
+    w.write_record(&header)?;
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    for g in groups.iter().chain(std::iter::once(total)) {
+        let mut record: Vec<String> = group_by
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match g.key.get(name) {
+                Some(v) => cell(v),
+                None if i == 0 => "total".to_owned(),
+                None => String::new(),
+            })
+            .collect();
+        record.extend([
+            g.count.to_string(),
+            g.area_m2.to_string(),
+            g.area_daa.to_string(),
+        ]);
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
