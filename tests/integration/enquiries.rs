@@ -964,11 +964,11 @@ async fn the_listing_pages_newest_first_and_filters() {
     };
     assert_eq!(
         listed("/enquiries?status=in_progress").await,
-        [taken.clone()]
+        [taken.as_str()]
     );
     assert_eq!(
         listed("/enquiries?assigned_to=kari,ola").await,
-        [taken.clone()]
+        [taken.as_str()]
     );
     assert_eq!(listed("/enquiries?status=new&limit=100").await.len(), 6);
     assert_eq!(listed(&format!("/enquiries?plot_id={plot}")).await.len(), 3);
