@@ -17,7 +17,7 @@ use crate::config::ApiConfig;
 use crate::db::DbPool;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
 use crate::openapi::ApiDoc;
-use crate::{health, keys, ogc, plots};
+use crate::{enquiries, health, keys, ogc, plots};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -56,6 +56,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     ogc::configure(cfg);
     plots::configure(cfg);
     keys::configure(cfg);
+    enquiries::configure(cfg);
     health::configure(cfg);
 }
 
@@ -158,6 +159,8 @@ fn allowed_methods(pattern: &str) -> &'static str {
         "/collections/plots/import" | "/collections/plots/match" => "POST",
         "/keys" => "GET, POST",
         "/keys/{name}" => "DELETE",
+        "/enquiries" => "GET, POST",
+        "/enquiries/{id}" => "GET, PATCH",
         _ => "GET",
     }
 }

@@ -83,6 +83,28 @@ pub struct ApiConfig {
         default_value = "134217728"
     )]
     pub max_import_bytes: usize,
+
+    /// Enquiries one client address may send in a sliding window, as
+    /// `COUNT/SECONDS` (e.g. `5/600`: five in ten minutes); `off` for no limit.
+    /// Counted in the database, so the limit holds across workers and replicas.
+    #[arg(long, env = "NAERINGSAREAL_ENQUIRY_RATE", default_value = "5/600", value_parser = parse_rate)]
+    pub enquiry_rate: RateLimit,
+
+    /// Behind a reverse proxy: take the client's address from the last entry
+    /// of `X-Forwarded-For` (the one the proxy added) instead of the socket's
+    /// peer. Only with a proxy that sets it, or clients could choose their
+    /// own address and escape the enquiry rate limit.
+    #[arg(long, env = "NAERINGSAREAL_TRUST_FORWARDED")]
+    pub trust_forwarded: bool,
+}
+
+/// How many requests of a kind one client may make in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimit {
+    /// No limit.
+    Off,
+    /// At most `max` in any `window`.
+    Every { max: NonZeroU32, window: Duration },
 }
 
 impl Default for ApiConfig {
@@ -93,6 +115,11 @@ impl Default for ApiConfig {
             count_limit: 100,
             max_body_bytes: 1 << 20,
             max_import_bytes: 128 << 20,
+            enquiry_rate: RateLimit::Every {
+                max: NonZeroU32::new(5).expect("non-zero"),
+                window: Duration::from_secs(600),
+            },
+            trust_forwarded: false,
         }
     }
 }
@@ -120,6 +147,25 @@ fn parse_millis(s: &str) -> Result<Duration, String> {
         .map_err(|_| format!("`{s}` is not a whole number of milliseconds"))
 }
 
+fn parse_rate(s: &str) -> Result<RateLimit, String> {
+    if s == "off" {
+        return Ok(RateLimit::Off);
+    }
+    let wrong = || format!("`{s}` is not a rate: write COUNT/SECONDS, e.g. 5/600, or off");
+    let (max, secs) = s.split_once('/').ok_or_else(wrong)?;
+    let max = max.trim().parse::<NonZeroU32>().map_err(|_| wrong())?;
+    let secs = secs.trim().parse::<u64>().map_err(|_| wrong())?;
+    if !(1..=7 * 86_400).contains(&secs) {
+        return Err(format!(
+            "`{s}`: the window must be 1 second to 7 days (604800)"
+        ));
+    }
+    Ok(RateLimit::Every {
+        max,
+        window: Duration::from_secs(secs),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +181,24 @@ mod tests {
     fn millis_parse_or_explain() {
         assert_eq!(parse_millis("250"), Ok(Duration::from_millis(250)));
         assert!(parse_millis("2s").unwrap_err().contains("milliseconds"));
+    }
+
+    #[test]
+    fn rates_parse_or_explain() {
+        assert_eq!(
+            parse_rate("5/600"),
+            Ok(RateLimit::Every {
+                max: NonZeroU32::new(5).unwrap(),
+                window: Duration::from_secs(600)
+            })
+        );
+        assert_eq!(parse_rate("off"), Ok(RateLimit::Off));
+        assert_eq!(
+            ApiConfig::default().enquiry_rate,
+            parse_rate("5/600").unwrap()
+        );
+        for bad in ["0/600", "5", "5/0", "five/600", "5/10m"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
     }
 }

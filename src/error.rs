@@ -27,6 +27,10 @@ pub const TYPE_UNAUTHORIZED: &str = "urn:naeringsareal:problem:unauthorized";
 pub const TYPE_CONFLICT: &str = "urn:naeringsareal:problem:conflict";
 /// Problem type of a write whose `If-Match` is missing or stale.
 pub const TYPE_PRECONDITION: &str = "urn:naeringsareal:problem:precondition";
+/// Problem type of a JSON body (other than a feature) that is not valid.
+pub const TYPE_INVALID_BODY: &str = "urn:naeringsareal:problem:invalid-body";
+/// Problem type of a client that sent more requests than it may.
+pub const TYPE_RATE_LIMITED: &str = "urn:naeringsareal:problem:rate-limited";
 
 /// An error body (RFC 9457 problem details).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -99,6 +103,10 @@ pub enum ApiError {
     /// A feature in the body is not valid; every problem is listed (400).
     #[error("invalid feature")]
     InvalidFeature(Vec<FieldError>),
+    /// A JSON body that is not a feature (an enquiry, a change of one) is
+    /// not valid; every problem is listed (400).
+    #[error("invalid body")]
+    InvalidBody(Vec<FieldError>),
     /// No API key, or one the registry does not know (401).
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -120,6 +128,13 @@ pub enum ApiError {
     /// The write needs `If-Match` (428).
     #[error("precondition required: {0}")]
     PreconditionRequired(String),
+    /// The client sent more than it may in a while (429, with `Retry-After`
+    /// in whole seconds).
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The resource does not exist (404).
     #[error("not found: {0}")]
     NotFound(String),
@@ -151,6 +166,8 @@ impl ApiError {
             Self::InvalidFeature(errors) => {
                 (TYPE_INVALID_FEATURE, summarise(errors), errors.clone())
             }
+            Self::InvalidBody(errors) => (TYPE_INVALID_BODY, summarise(errors), errors.clone()),
+            Self::TooManyRequests { detail, .. } => (TYPE_RATE_LIMITED, detail.clone(), vec![]),
             Self::Unauthorized(detail) | Self::Forbidden(detail) => {
                 (TYPE_UNAUTHORIZED, detail.clone(), vec![])
             }
@@ -177,6 +194,7 @@ impl ApiError {
         let title = match self {
             Self::InvalidParameters(_) => "Invalid query parameter".to_owned(),
             Self::InvalidFeature(_) => "Invalid feature".to_owned(),
+            Self::InvalidBody(_) => "Invalid request body".to_owned(),
             _ => status.canonical_reason().unwrap_or("Error").to_owned(),
         };
         Problem {
@@ -192,9 +210,10 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::InvalidParameters(_) | Self::BadRequest(_) | Self::InvalidFeature(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidParameters(_)
+            | Self::BadRequest(_)
+            | Self::InvalidFeature(_)
+            | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -202,6 +221,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -220,6 +240,14 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Self::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         if matches!(self, Self::Unauthorized(_)) {
             response.headers_mut().insert(
@@ -363,6 +391,22 @@ mod tests {
             ApiError::from(DieselError::RollbackTransaction).status_code(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
+        assert_eq!(
+            ApiError::InvalidBody(vec![FieldError::new("email", "x")]).status_code(),
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    #[test]
+    fn too_many_requests_says_when_to_come_back() {
+        let error = ApiError::TooManyRequests {
+            detail: "at most 5 enquiries in 10 minutes".to_owned(),
+            retry_after_secs: 42,
+        };
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "42");
+        assert_eq!(error.problem().problem_type, TYPE_RATE_LIMITED);
     }
 
     #[test]

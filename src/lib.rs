@@ -7,6 +7,7 @@ pub mod config;
 pub mod crs;
 pub mod db;
 pub mod demo;
+pub mod enquiries;
 pub mod error;
 pub mod health;
 pub mod keys;

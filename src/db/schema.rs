@@ -18,6 +18,44 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    enquiries (id) {
+        id -> Uuid,
+        plot_id -> Nullable<Uuid>,
+        name -> Text,
+        company -> Text,
+        organisation_number -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+        message -> Text,
+        needs -> Nullable<Jsonb>,
+        status -> Text,
+        assigned_to -> Nullable<Text>,
+        client_address -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    enquiry_events (id) {
+        id -> Int8,
+        enquiry_id -> Uuid,
+        at -> Timestamptz,
+        by -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        assigned_to -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     land_use_codes (code) {
         code -> Int4,
         name_nb -> Text,
@@ -121,11 +159,15 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(enquiries -> plots (plot_id));
+diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
 diesel::joinable!(plot_versions -> plots (plot_id));
 diesel::joinable!(plots -> land_use_codes (land_use));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    enquiries,
+    enquiry_events,
     land_use_codes,
     plot_versions,
     plots,

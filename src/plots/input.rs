@@ -590,39 +590,51 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
         }),
         Kind::Email => {
             let s = text(value)?;
-            let ok = s.len() <= 254
-                && s.split_once('@').is_some_and(|(local, domain)| {
-                    !local.is_empty()
-                        && domain.contains('.')
-                        && !domain.starts_with('.')
-                        && !domain.ends_with('.')
-                        && !s.chars().any(char::is_whitespace)
-                        && !domain.contains('@')
-                });
-            if ok {
-                Ok(Value::String(s))
-            } else {
-                Err(format!("`{s}` is not an e-mail address"))
-            }
+            check_email(&s).map(|()| Value::String(s))
         }
         Kind::Phone => {
             let s = text(value)?;
-            let digits = s.chars().filter(char::is_ascii_digit).count();
-            let ok = s
-                .strip_prefix('+')
-                .unwrap_or(&s)
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ' ')
-                && (5..=15).contains(&digits)
-                && s.len() <= 20;
-            if ok {
-                Ok(Value::String(s))
-            } else {
-                Err(format!(
-                    "`{s}` is not a phone number (digits and spaces, optionally +country code)"
-                ))
-            }
+            check_phone(&s).map(|()| Value::String(s))
         }
+    }
+}
+
+/// An e-mail address: one `@`, something before it, a domain with a dot
+/// inside it, no whitespace, at most 254 bytes. (Shared with enquiries.)
+pub fn check_email(s: &str) -> Result<(), String> {
+    let ok = s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.chars().any(char::is_whitespace)
+                && !domain.contains('@')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not an e-mail address"))
+    }
+}
+
+/// A phone number: digits and spaces, optionally a leading `+`, 5 to 15
+/// digits, at most 20 characters. (Shared with enquiries.)
+pub fn check_phone(s: &str) -> Result<(), String> {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let ok = s
+        .strip_prefix('+')
+        .unwrap_or(s)
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ')
+        && (5..=15).contains(&digits)
+        && s.len() <= 20;
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a phone number (digits and spaces, optionally +country code)"
+        ))
     }
 }
 

@@ -365,7 +365,8 @@ impl ItemsRequest {
     }
 }
 
-fn parse_limit(value: &str) -> Result<u32, String> {
+/// A `limit` from 1 to [`LIMIT_MAX`] (clamping to the server's maximum is the caller's).
+pub fn parse_limit(value: &str) -> Result<u32, String> {
     match value.parse::<u32>() {
         Ok(n) if (1..=LIMIT_MAX).contains(&n) => Ok(n),
         _ => Err(format!(

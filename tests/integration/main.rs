@@ -6,6 +6,7 @@ mod cql2;
 mod crs;
 mod database;
 mod e2e;
+mod enquiries;
 mod errors;
 mod import;
 mod items;

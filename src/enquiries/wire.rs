@@ -1,0 +1,181 @@
+//! Enquiries as the API takes and shows them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use strum::{AsRefStr, EnumString, VariantNames};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::ogc::Link;
+
+/// Where an enquiry is in its handling. The moves a planner may make:
+/// new → in_progress or closed; in_progress → answered or closed;
+/// answered → closed, or back to in_progress when the company follows up;
+/// closed → in_progress (reopening). Answering, closing and reopening need a note.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumString,
+    AsRefStr,
+    VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum EnquiryStatus {
+    /// Received; no one has taken it yet.
+    New,
+    /// A planner is working on it.
+    InProgress,
+    /// The company has had its answer.
+    Answered,
+    /// Done: answered and finished, or not to be answered (a duplicate, spam).
+    Closed,
+}
+
+/// An enquiry a company sends: about a plot (`plot_id`), or about a need
+/// (described in `message`, with the criteria from site matching in `needs`).
+/// Unknown fields are refused by name; every problem is reported at once.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({
+    "plot_id": "0b7f3c52-5d7e-4a8e-9d43-0a6f2f8e1c11",
+    "name": "Kari Nordmann",
+    "company": "Eksempel Logistikk AS",
+    "organisation_number": "974 760 673",
+    "email": "kari@eksempel.no",
+    "phone": "+47 912 34 567",
+    "message": "We need 20 daa for a warehouse near the port from 2027. Is this plot still free?",
+    "needs": {"area_m2_min": 20000, "land_use": [1350], "port_distance_m_max": 3000}
+}))]
+pub struct NewEnquiry {
+    /// The plot asked about: the id of a plot on the public register
+    /// (published and not ended). Leave it out for an enquiry about a need.
+    pub plot_id: Option<Uuid>,
+    /// The name of the person asking, 1–200 characters.
+    pub name: String,
+    /// The company, 1–200 characters.
+    pub company: String,
+    /// The company's Norwegian organisation number: 9 digits (spaces are
+    /// allowed and dropped), with a valid MOD11 check digit.
+    pub organisation_number: String,
+    /// An e-mail address to answer to.
+    pub email: String,
+    /// A phone number: digits and spaces, optionally `+` and a country code.
+    pub phone: Option<String>,
+    /// What the company asks, 1–5000 characters.
+    pub message: String,
+    /// The company's needs as site matching gave them: a JSON object of at
+    /// most 20 members, stored as given.
+    #[schema(value_type = Option<Object>)]
+    pub needs: Option<Value>,
+}
+
+/// The plot an enquiry is about, as it is now: an ended (sold, withdrawn)
+/// plot is still named, with when and why it ended.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlotRef {
+    /// The plot's id.
+    pub id: Uuid,
+    /// Its human reference, e.g. `DRM-0042`.
+    pub reference: String,
+    /// Its name.
+    pub name: String,
+    /// Its availability status.
+    pub status: String,
+    /// When it ended; absent while it is on the register.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Why it ended (sold, withdrawn, …); absent while it is on the register.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+}
+
+/// One workflow change of an enquiry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnquiryEvent {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who made it: the API key's name.
+    pub by: String,
+    /// The status before.
+    pub from_status: EnquiryStatus,
+    /// The status after (the same when only the assignment or a note changed).
+    pub to_status: EnquiryStatus,
+    /// Who was in charge afterwards; null when no one.
+    pub assigned_to: Option<String>,
+    /// What was done or answered, or why.
+    pub note: Option<String>,
+}
+
+/// An enquiry as stored. (The client's address, kept for the rate limit, is never shown.)
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Enquiry {
+    /// The enquiry's id.
+    pub id: Uuid,
+    /// The plot asked about, if any; null for an enquiry about a need.
+    pub plot: Option<PlotRef>,
+    /// The name of the person asking.
+    pub name: String,
+    /// The company.
+    pub company: String,
+    /// The company's organisation number, 9 digits.
+    pub organisation_number: String,
+    /// The e-mail address to answer to.
+    pub email: String,
+    /// The phone number, if given.
+    pub phone: Option<String>,
+    /// What the company asks.
+    pub message: String,
+    /// The needs from site matching, as given; null when none were.
+    #[schema(value_type = Option<Object>)]
+    pub needs: Option<Value>,
+    /// Where the enquiry is in its handling.
+    pub status: EnquiryStatus,
+    /// The planner in charge (an API key's name); null when no one is.
+    pub assigned_to: Option<String>,
+    /// When it was received.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Every workflow change, oldest first (only when one enquiry is read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EnquiryEvent>>,
+    /// `self`, and `related`: the plot asked about (also when it has ended).
+    pub links: Vec<Link>,
+}
+
+/// A page of enquiries, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnquiryList {
+    /// The enquiries on this page.
+    pub enquiries: Vec<Enquiry>,
+    /// How many are on this page.
+    #[serde(rename = "numberReturned")]
+    pub number_returned: usize,
+    /// `self`, and `next` when there are more.
+    pub links: Vec<Link>,
+}
+
+/// A change a planner makes to an enquiry: any of the three members.
+/// Unknown members are refused by name.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"status": "answered", "note": "Sent the plot's zoning plan and price; site visit on 3 March."}))]
+pub struct EnquiryChange {
+    /// The new status (new → in_progress or closed; in_progress → answered
+    /// or closed; answered → closed or in_progress; closed → in_progress).
+    /// Moving a new enquiry to `in_progress` assigns it to the caller unless
+    /// someone is assigned already or `assigned_to` is given.
+    pub status: Option<EnquiryStatus>,
+    /// The planner to put in charge: the name of a valid API key; `null`
+    /// leaves no one in charge.
+    pub assigned_to: Option<String>,
+    /// What was done or answered, or why, 1–2000 characters. Required when
+    /// the enquiry is answered, closed or reopened.
+    pub note: Option<String>,
+}
