@@ -395,14 +395,8 @@ async fn list_plots_as_of(
     };
     let limit = i64::from(request.limit);
     let mut conn = state.conn().await?;
-    let mut rows = history::register_at(
-        &mut conn,
-        as_of,
-        request.filter.include_unpublished,
-        after,
-        limit + 1,
-    )
-    .await?;
+    let mut rows =
+        history::register_at(&mut conn, as_of, &request.filter, after, limit + 1).await?;
     drop(conn);
     let more = rows.len() as i64 > limit;
     rows.truncate(request.limit as usize);

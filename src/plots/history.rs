@@ -236,12 +236,12 @@ struct PastPlot {
 
 /// A page of the register as it stood at `as_of`: for each plot, its last
 /// version from before then, unless that version had ended it (or, for the
-/// public, was unpublished). Keyset paging on id; `limit + 1` rows tell
-/// whether more follow.
+/// public, was unpublished), with the statuses and municipalities of
+/// `filter` as they were then. Keyset paging on id.
 pub async fn register_at(
     conn: &mut AsyncPgConnection,
     as_of: DateTime<Utc>,
-    include_unpublished: bool,
+    filter: &super::queries::PlotFilter,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<(Uuid, Value)>> {
@@ -252,12 +252,16 @@ pub async fn register_at(
              ORDER BY plot_id, version DESC) AS v \
          WHERE data ->> 'ended_at' IS NULL \
            AND ($3 OR coalesce((data ->> 'published')::boolean, true)) \
+           AND (cardinality($5::text[]) = 0 OR data ->> 'status' = ANY($5)) \
+           AND (cardinality($6::text[]) = 0 OR data ->> 'municipality' = ANY($6)) \
          ORDER BY id LIMIT $4",
     )
     .bind::<Timestamptz, _>(as_of)
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after)
-    .bind::<diesel::sql_types::Bool, _>(include_unpublished)
+    .bind::<diesel::sql_types::Bool, _>(filter.include_unpublished)
     .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<diesel::sql_types::Array<Text>, _>(&filter.status)
+    .bind::<diesel::sql_types::Array<Text>, _>(&filter.municipality)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.data)).collect())

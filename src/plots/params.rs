@@ -97,7 +97,7 @@ pub struct ItemsQuery {
     /// The register as it stood at this instant (RFC 3339 date-time, or a
     /// date meaning the end of that day), rebuilt from the history: plots
     /// that had not ended then, in their state then. Combines with `limit`
-    /// and `cursor` only.
+    /// `cursor`, `status` and `municipality` only.
     #[param(example = "2026-01-01")]
     pub as_of: Option<String>,
     /// A CQL2 filter (OGC API – Features Part 3) on the queryable properties,
@@ -169,7 +169,7 @@ pub const ITEMS_PARAMS: &[&str] = &[
 ];
 
 /// The parameters `as_of` combines with.
-const AS_OF_PARAMS: &[&str] = &["as_of", "limit", "cursor", "f"];
+const AS_OF_PARAMS: &[&str] = &["as_of", "limit", "cursor", "f", "status", "municipality"];
 
 /// The parsed items query.
 #[derive(Debug, PartialEq)]
@@ -340,7 +340,7 @@ impl ItemsRequest {
                 p.error(
                     "as_of",
                     format!(
-                        "combines only with limit and cursor, not with {}",
+                        "combines only with limit, cursor, status and municipality, not with {}",
                         others.join(", ")
                     ),
                 );

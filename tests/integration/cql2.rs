@@ -403,6 +403,7 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
 
     // Injection in values is bound: it matches nothing and breaks nothing.
     let before = count_rows(&db, "plots").await;
+    let versions_before = count_rows(&db, "plot_versions").await;
     for value in [
         "x'; DROP TABLE plots; --",
         "' OR '1'='1",
@@ -418,16 +419,26 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
         .await;
         assert_eq!(a.status, 200);
         assert_eq!(a.json()["numberReturned"], 0, "{value}");
+        // Every parameter that reaches a query: refused, or matching nothing.
         for parameter in [
             "status",
             "locality",
             "reference",
             "municipality",
+            "land_use",
             "crs",
             "bbox",
+            "bbox-crs",
             "datetime",
             "cursor",
             "sortby",
+            "properties",
+            "near",
+            "near_place",
+            "within_m",
+            "filter-crs",
+            "as_of",
+            "focus_area",
         ] {
             let a = answer(&app, &format!("{parameter}={}", enc(value))).await;
             assert!(
@@ -439,6 +450,19 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
                 assert_eq!(a.json()["numberReturned"], 0, "{parameter}={value}");
             }
         }
+        for parameter in ["group_by", "status", "municipality", "as_of"] {
+            let a = get(
+                &app,
+                &format!("/collections/plots/reserve?{parameter}={}", enc(value)),
+            )
+            .await;
+            assert!(
+                a.status == 200 || a.status == 400,
+                "reserve {parameter}={value}: {}",
+                a.status
+            );
+        }
     }
     assert_eq!(count_rows(&db, "plots").await, before);
+    assert_eq!(count_rows(&db, "plot_versions").await, versions_before);
 }

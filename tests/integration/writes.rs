@@ -469,10 +469,19 @@ async fn the_history_shows_who_changed_what_and_the_register_can_be_seen_as_it_w
     assert_eq!(later["features"][0]["id"], id.as_str());
     let now = get(&app, &as_of(chrono::Utc::now())).await.json();
     assert_eq!(now["numberReturned"], 0);
+    // Statuses as they were then.
+    let then_reserved = get(&app, &format!("{}&status=reserved", as_of(before_end)))
+        .await
+        .json();
+    assert_eq!(then_reserved["numberReturned"], 1);
+    let then_available = get(&app, &format!("{}&status=available", as_of(before_end)))
+        .await
+        .json();
+    assert_eq!(then_available["numberReturned"], 0);
     // as_of does not mix with filters it cannot apply to the past.
     let mixed = get(
         &app,
-        "/collections/plots/items?as_of=2026-01-01&status=available",
+        "/collections/plots/items?as_of=2026-01-01&land_use=1340",
     )
     .await;
     assert_eq!(mixed.status, 400);
@@ -480,6 +489,6 @@ async fn the_history_shows_who_changed_what_and_the_register_can_be_seen_as_it_w
         mixed.json()["detail"]
             .as_str()
             .unwrap()
-            .contains("combines only with limit and cursor")
+            .contains("combines only with limit, cursor, status and municipality")
     );
 }
