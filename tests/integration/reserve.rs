@@ -91,6 +91,21 @@ async fn totals_by_land_use_and_status_add_up() {
             .status,
         400
     );
+
+    // Its `items` link lists the same plots as GeoJSON.
+    let available = get(&app, "/collections/plots/reserve?status=available")
+        .await
+        .json();
+    let link = available["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "items")
+        .unwrap();
+    let listed = get(&app, &path_of(link["href"].as_str().unwrap()))
+        .await
+        .json();
+    assert_eq!(listed["numberReturned"], available["total"]["count"]);
 }
 
 #[actix_web::test]
@@ -141,6 +156,20 @@ async fn the_reserve_at_a_past_date_comes_from_the_history() {
     assert_eq!(then["total"]["count"], 1);
     assert_eq!(then["groups"][0]["key"]["land_use"], 1340);
     assert!(then["groups"][0]["area_daa"].as_f64().unwrap() > 10.0);
+    let link = then["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "items")
+        .unwrap();
+    let listed = get(&app, &path_of(link["href"].as_str().unwrap())).await;
+    assert_eq!(
+        listed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&listed.body)
+    );
+    assert_eq!(listed.json()["features"][0]["id"], id.as_str());
 }
 
 #[actix_web::test]
