@@ -545,6 +545,33 @@ impl Expression for Filter {
     type SqlType = Nullable<Bool>;
 }
 
+/// A number computed in SQL from the registry's own pieces (e.g. a site
+/// match's score), written and bound like a [`Filter`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Number(pub Filter);
+
+impl Expression for Number {
+    type SqlType = Double;
+}
+
+impl ValidGrouping<()> for Number {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl AppearsOnTable<plots::table> for Number {}
+impl SelectableExpression<plots::table> for Number {}
+
+impl QueryId for Number {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for Number {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(out)
+    }
+}
+
 impl ValidGrouping<()> for Filter {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::codes::{FocusArea, LocationClass, OfferType};
-use super::filter::{Bind, Filter};
+use super::filter::{Bind, Filter, Number};
 use super::queries::PlotRow;
 use crate::error::FieldError;
 
@@ -269,6 +269,104 @@ impl Needs {
         f
     }
 
+    /// The score as SQL, the same formula as [`Needs::assess`], so that the
+    /// database ranks every candidate and only the best are read.
+    pub fn score_sql(&self) -> Number {
+        let mut f = Filter::new();
+        let mut terms = 0;
+        f.sql("((0");
+        let limits = [
+            ("port_distance_m", self.max_port_distance_m),
+            (
+                "rail_terminal_distance_m",
+                self.max_rail_terminal_distance_m,
+            ),
+            ("motorway_distance_m", self.max_motorway_distance_m),
+            ("station_distance_m", self.max_station_distance_m),
+            ("price_nok_per_m2", self.max_price_nok_per_m2),
+        ];
+        for (column, limit) in limits {
+            if let Some(limit) = limit {
+                terms += 1;
+                // 1 within the limit; less by the share it is over; 0 unknown.
+                f.sql(&format!(
+                    " + coalesce(greatest(0, least(1, 1 - ({column} - "
+                ));
+                f.bind(Bind::Number(limit));
+                f.sql(") / ");
+                f.bind(Bind::Number(limit.max(1.0)));
+                f.sql(")), 0)");
+            }
+        }
+        if let Some(AreaRange { min, max }) = self.area_m2 {
+            terms += 1;
+            f.sql(" + CASE");
+            if let Some(min) = min {
+                f.sql(" WHEN area_m2 < ");
+                f.bind(Bind::Number(min));
+                f.sql(" THEN area_m2 / ");
+                f.bind(Bind::Number(min));
+            }
+            if let Some(max) = max {
+                f.sql(" WHEN area_m2 > ");
+                f.bind(Bind::Number(max));
+                f.sql(" THEN ");
+                f.bind(Bind::Number(max));
+                f.sql(" / area_m2");
+            }
+            f.sql(" ELSE 1 END");
+        }
+        if let Some(codes) = &self.land_use {
+            terms += 1;
+            f.sql(" + (land_use = ANY(");
+            f.bind(Bind::IntegerList(codes.clone()));
+            f.sql("))::int");
+        }
+        if let Some(classes) = &self.location_class {
+            terms += 1;
+            f.sql(" + (location_class = ANY(");
+            f.bind(Bind::TextList(
+                classes.iter().map(|c| c.as_ref().to_owned()).collect(),
+            ));
+            f.sql("))::int");
+        }
+        if let Some(kw) = self.min_power_kw {
+            terms += 1;
+            f.sql(" + coalesce(CASE WHEN power_capacity_kw >= ");
+            f.bind(Bind::Number(kw));
+            f.sql(" THEN 1 ELSE power_capacity_kw / ");
+            f.bind(Bind::Number(kw.max(1.0)));
+            f.sql(" END, 0)");
+        }
+        if let Some(by) = self.available_by {
+            terms += 1;
+            f.sql(" + coalesce(greatest(0, least(1, 1 - (available_from - ");
+            f.bind(Bind::Date(by));
+            f.sql(") / 365.0)), 1)");
+        }
+        if let Some(offer) = self.offer_type {
+            terms += 1;
+            f.sql(" + (offer_type = ANY(");
+            f.bind(Bind::TextList(vec![
+                offer.as_ref().to_owned(),
+                "sale_or_lease".to_owned(),
+            ]));
+            f.sql("))::int");
+        }
+        if let Some(area) = self.focus_area {
+            terms += 1;
+            f.sql(" + (focus_areas @> ");
+            f.bind(Bind::TextList(vec![area.as_ref().to_owned()]));
+            f.sql(")::int");
+        }
+        if self.no_contamination == Some(true) {
+            terms += 1;
+            f.sql(" + CASE contamination WHEN 'none' THEN 1 WHEN 'suspected' THEN 0.5 ELSE 0 END");
+        }
+        f.sql(&format!(")::float8 / {})", terms.max(1)));
+        Number(f)
+    }
+
     /// The plot's score (0–1, the mean over the stated needs) and the reasons.
     pub fn assess(&self, plot: &PlotRow) -> (f64, Vec<Reason>) {
         let mut reasons = Vec::new();
@@ -451,10 +549,6 @@ pub fn echo(needs: &Needs) -> Value {
     serde_json::to_value(needs).unwrap_or(Value::Null)
 }
 
-/// Candidates considered at most; past this, the answer says it was cut
-/// short and asks for harder requirements.
-pub const CANDIDATE_CAP: i64 = 20_000;
-
 /// Ranks the plots for `needs`: a GeoJSON FeatureCollection, best first,
 /// each feature with `match_score` and `match_reasons`.
 #[utoipa::path(
@@ -481,21 +575,20 @@ pub async fn match_plots(
     let needs: Needs = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid("body", format!("is not a statement of needs: {e}")))?;
     needs.check().map_err(ApiError::InvalidParameters)?;
+    let limit = i64::from(needs.limit.unwrap_or(10));
     let mut conn = state.conn().await?;
-    let found =
-        super::queries::candidates(&mut conn, needs.hard_filter(), CANDIDATE_CAP + 1).await?;
-    let truncated = found.len() as i64 > CANDIDATE_CAP;
-    let mut ranked: Vec<(f64, Vec<Reason>, PlotRow)> = found
+    let (best, considered) =
+        super::queries::best_matches(&mut conn, needs.hard_filter(), needs.score_sql(), limit)
+            .await?;
+    let mut ranked: Vec<(f64, Vec<Reason>, PlotRow)> = best
         .into_iter()
-        .take(CANDIDATE_CAP as usize)
         .map(|plot| {
             let (score, reasons) = needs.assess(&plot);
             (score, reasons, plot)
         })
         .collect();
-    let considered = ranked.len();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.id.cmp(&b.2.id)));
-    ranked.truncate(needs.limit.unwrap_or(10) as usize);
+    // The database ranked by the exact score; the one shown is rounded.
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     let ids: Vec<uuid::Uuid> = ranked.iter().map(|(_, _, p)| p.id).collect();
     let boundaries: std::collections::HashMap<uuid::Uuid, String> =
         super::queries::boundaries(&mut conn, &ids)
@@ -523,7 +616,6 @@ pub async fn match_plots(
             "features": features,
             "numberReturned": features.len(),
             "candidates": considered,
-            "truncated": truncated,
             "needs": echo(&needs),
             "timeStamp": chrono::Utc::now(),
         })))

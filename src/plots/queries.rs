@@ -375,22 +375,26 @@ pub async fn count_all(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     plots::table.select(count_star()).get_result(conn).await
 }
 
-/// Up to `cap` open, published plots that meet `hard`, without boundaries.
-pub async fn candidates(
+/// The `limit` open, published plots that meet `hard` with the highest
+/// `score` (ties by id), without boundaries; and how many met `hard`.
+pub async fn best_matches(
     conn: &mut AsyncPgConnection,
     hard: super::filter::Filter,
-    cap: i64,
-) -> QueryResult<Vec<PlotRow>> {
+    score: super::filter::Number,
+    limit: i64,
+) -> QueryResult<(Vec<PlotRow>, i64)> {
     let filter = PlotFilter {
         cql: Some(hard),
         ..PlotFilter::default()
     };
-    filtered(&filter)
+    let best = filtered(&filter)
         .select(PlotRow::as_select())
-        .order(plots::id)
-        .limit(cap)
+        .order((score.desc(), plots::id.asc()))
+        .limit(limit)
         .load(conn)
-        .await
+        .await?;
+    let considered = filtered(&filter).count().get_result(conn).await?;
+    Ok((best, considered))
 }
 
 /// The boundaries of these plots as GeoJSON in CRS84.
