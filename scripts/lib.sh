@@ -69,6 +69,8 @@ start_throwaway_cluster() {
     -o "-p 5432 -c listen_addresses=127.0.0.1 -k /tmp" start >/dev/null
 }
 
-ensure_gdal() {
+# The end-to-end tests' real clients: GDAL (ogrinfo, ogr2ogr) and curl.
+ensure_clients() {
   command -v ogr2ogr >/dev/null 2>&1 || apt_install gdal-bin
+  command -v curl >/dev/null 2>&1 || apt_install curl
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_postgis
-ensure_gdal
+ensure_clients
 
 say "cargo fmt --check"
 cargo fmt --check
