@@ -4,20 +4,28 @@
 #   bench/run.sh [DB]                        DB defaults to naeringsareal_bench
 #
 # Starts tipg (yardstick) and, when NAERINGSAREAL_BIN is set, the service
-# ("$NAERINGSAREAL_BIN serve"), runs the four queries against each of them
-# with wrk at each concurrency (interleaved: for each query and concurrency,
-# one server after the other), records each server's peak RSS, stops them,
-# then runs the pgbench floors, and writes bench/out/<stamp>-<DB>/results.md
-# (also printed to stdout).
+# ("$NAERINGSAREAL_BIN serve"), runs the queries against each of them with
+# wrk at each concurrency (interleaved: for each query and concurrency, one
+# target after the other), records each server's peak RSS, stops them, then
+# runs the pgbench floors and EXPLAIN (ANALYZE, BUFFERS) of the floors that
+# have fixed parameters (plans.txt), and writes
+# bench/out/<stamp>-<DB>/results.md (also printed to stdout).
+#
+# Queries: a b c d (both servers), f (CQL2 filter; both servers, each with
+# its own spelling of the same filter), g (the same bbox page in CRS84 and
+# in EPSG:25832, the service only: two targets, naeringsareal and
+# naeringsareal_utm32). There is no query e: e_patch.lua is bench/patch.sh's.
 #
 # Environment (defaults in brackets):
 #   NAERINGSAREAL_BIN     path of the service binary; unset = tipg only
 #   NAERINGSAREAL_LISTEN  its listen address [127.0.0.1:8090]
 #   NAERINGSAREAL_RUST_LOG  RUST_LOG given to the service [warn]
+#   NAERINGSAREAL_COMMIT  the commit the binary was built from, for the
+#                report [unset: not stated]
 #   DURATION     seconds per measured wrk/pgbench run [15]
 #   WARMUP       seconds of wrk warm-up per server and query, not measured [2]
 #   CONCURRENCY  connection counts to run [1 32]
-#   QUERIES      which of a b c d to run [a b c d]
+#   QUERIES      which of a b c d f g to run [a b c d f g]
 #   TIPG         1 = run tipg, 0 = skip it [1]
 #   TIPG_SOURCE  open = tipg serves the view bench.plots (the open plots, as
 #                the service does; created by this script), table = tipg
@@ -31,7 +39,7 @@ DB=${1:-naeringsareal_bench}
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-2}
 CONCURRENCY=${CONCURRENCY:-"1 32"}
-QUERIES=${QUERIES:-"a b c d"}
+QUERIES=${QUERIES:-"a b c d f g"}
 TIPG=${TIPG:-1}
 TIPG_SOURCE=${TIPG_SOURCE:-open}
 PGBENCH=${PGBENCH:-1}
@@ -44,6 +52,7 @@ export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postg
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 out="$here/out/$stamp-$DB"
 mkdir -p "$out"
 
@@ -142,9 +151,16 @@ if [[ $TIPG == 1 ]]; then
             # nothing of ended_at, so it gets a view that applies it. This
             # makes it return the same features as the service and lets it
             # use the same indexes.
+            # Since the `published` column (after beb428a) the service also
+            # lists only published plots; the view applies that too when the
+            # column exists (generate.sql's plots are all published).
+            view_where="ended_at IS NULL"
+            if [[ $(psqlq -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.plots'::regclass AND attname = 'published' AND NOT attisdropped") == 1 ]]; then
+                view_where="ended_at IS NULL AND published"
+            fi
             psqlq -c "CREATE SCHEMA IF NOT EXISTS bench" \
                   -c "DROP VIEW IF EXISTS bench.plots" \
-                  -c "CREATE VIEW bench.plots AS SELECT * FROM public.plots WHERE ended_at IS NULL" \
+                  -c "CREATE VIEW bench.plots AS SELECT * FROM public.plots WHERE $view_where" \
                   -c "COMMENT ON VIEW bench.plots IS 'Open plots, for tipg in bench/run.sh'"
             tipg_schema=bench ;;
         table) tipg_schema=public ;;
@@ -183,30 +199,72 @@ for s in "${servers[@]}"; do
     log "$s is up (pid ${pid_of[$s]})"
 done
 
+for q in $QUERIES; do
+    [[ $q =~ ^[abcdfg]$ ]] || die "QUERIES: unknown query '$q' (a b c d f g)"
+done
+
+# (f): the same logical CQL2 filter, spelled for each server. tipg 1.6.1
+# (cql2 0.6.0) turns a cql2-text BBOX(...) literal into an SRID-0 envelope and
+# answers 500 ("Operation on mixed SRID geometries"), so it gets the same box
+# as a POLYGON literal, which it tags 4326 (see bench/README.md, query f).
+F_BOX="10.15,59.70,10.30,59.78"
+F_REST="land_use IN (1340,1350,1826) AND area_m2 BETWEEN 20000 AND 150000"
+F_FILTER_NAERINGSAREAL="S_INTERSECTS(geometry, BBOX($F_BOX)) AND $F_REST"
+F_FILTER_TIPG="S_INTERSECTS(geom, POLYGON((10.15 59.70, 10.30 59.70, 10.30 59.78, 10.15 59.78, 10.15 59.70))) AND $F_REST"
+G_UTM_CRS="http://www.opengis.net/def/crs/EPSG/0/25832"
+urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+declare -A fenc=([naeringsareal]=$(urlenc "$F_FILTER_NAERINGSAREAL") [tipg]=$(urlenc "$F_FILTER_TIPG"))
+g_utm_enc=$(urlenc "$G_UTM_CRS")
+
 declare -A qdesc=(
     [a]="Drammen bbox 10.10,59.70,10.30,59.80, limit=100"
     [b]="random 0.02°×0.01° bbox in the data extent, limit=100"
     [c]="one plot by id (1000 sampled ids)"
     [d]="status=available&land_use=1340, limit=100"
+    [f]="CQL2 filter, limit=100: naeringsareal \`$F_FILTER_NAERINGSAREAL\`; tipg \`$F_FILTER_TIPG\` (filter-lang=cql2-text for both)"
+    [g]="bbox $F_BOX, limit=100, the service only: naeringsareal = CRS84 (no crs parameter), naeringsareal_utm32 = crs=$G_UTM_CRS"
 )
-declare -A qscript=([a]=a_drammen_bbox [b]=b_random_bbox [c]=c_item [d]=d_filter)
-declare -A qsample=(
-    [a]="items?bbox=10.10,59.70,10.30,59.80&limit=100"
-    [b]="items?bbox=10.19,59.73,10.21,59.74&limit=100"
-    [c]="items/$(head -1 "$ids")"
-    [d]="items?status=available&land_use=1340&limit=100"
-)
+declare -A qscript=([a]=a_drammen_bbox [b]=b_random_bbox [c]=c_item [d]=d_filter [f]=f_cql2 [g]=g_crs)
+
+# A target is a server, or a server with a variant of the query (name
+# <server>_<variant>). Queries a-d and f: every server; g: the service twice.
+srv_of() { echo "${1%%_*}"; }
+targets_of() { # query
+    local s
+    case $1 in
+        g) for s in "${servers[@]}"; do [[ $s == naeringsareal ]] && echo "naeringsareal naeringsareal_utm32"; done ;;
+        *) echo "${servers[@]}" ;;
+    esac
+}
+# The request path (after /collections/<collection>/) a target sends for a
+# query; used for the one sample request per target and query.
+qpath() { # query target
+    local q=$1 t=$2
+    case $q in
+        a) echo "items?bbox=10.10,59.70,10.30,59.80&limit=100" ;;
+        b) echo "items?bbox=10.19,59.73,10.21,59.74&limit=100" ;;
+        c) echo "items/$(head -1 "$ids")" ;;
+        d) echo "items?status=available&land_use=1340&limit=100" ;;
+        f) echo "items?limit=100&filter-lang=cql2-text&filter=${fenc[$(srv_of "$t")]}" ;;
+        g) if [[ $t == *_utm32 ]]; then echo "items?bbox=$F_BOX&limit=100&crs=$g_utm_enc"
+           else echo "items?bbox=$F_BOX&limit=100"; fi ;;
+    esac
+}
 
 results="$out/results.tsv"   # query target c rps p50 p99 errors note
 : > "$results"
-checks="$out/checks.tsv"     # server query status bytes numberReturned numberMatched
+checks="$out/checks.tsv"     # target query status bytes numberReturned numberMatched same-ids
 : > "$checks"
 
-# One request per server and query, to show what the servers return.
-for s in "${servers[@]}"; do
-    for q in $QUERIES; do
-        url="${base[$s]}/collections/${coll[$s]}/${qsample[$q]}"
-        code=$(curl -s -o "$out/sample_${s}_$q.json" -w '%{http_code} %{size_download}' "$url" || echo "000 0")
+# One request per target and query, to show what the servers return; for
+# queries with more than one target, whether each returns the same feature
+# ids, in the same order, as the first target.
+for q in $QUERIES; do
+    first=""
+    for t in $(targets_of "$q"); do
+        s=$(srv_of "$t")
+        url="${base[$s]}/collections/${coll[$s]}/$(qpath "$q" "$t")"
+        code=$(curl -s -o "$out/sample_${t}_$q.json" -w '%{http_code} %{size_download}' "$url" || echo "000 0")
         nums=$(python3 -c '
 import json, sys
 try:
@@ -214,38 +272,55 @@ try:
 except Exception:
     print("- -"); sys.exit()
 if d.get("type") == "Feature":
+    ids = [str(d.get("id"))]
     print("1 -")
 else:
+    ids = [str(f.get("id")) for f in d.get("features", [])]
     print(d.get("numberReturned", len(d.get("features", []))), d.get("numberMatched", "-"))
-' "$out/sample_${s}_$q.json")
-        printf '%s\t%s\t%s\t%s\n' "$s" "$q" "${code// /$'\t'}" "${nums// /$'\t'}" >> "$checks"
+open(sys.argv[2], "w").write("".join(i + "\n" for i in ids))
+' "$out/sample_${t}_$q.json" "$out/sample_${t}_$q.ids")
+        same="-"
+        if [[ -z $first ]]; then
+            first=$t
+        else
+            if cmp -s "$out/sample_${first}_$q.ids" "$out/sample_${t}_$q.ids"; then same="yes (= $first)"
+            else same="NO (≠ $first)"; fi
+        fi
+        printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$q" "${code// /$'\t'}" "${nums// /$'\t'}" "$same" >> "$checks"
     done
 done
 
-run_wrk() { # server query conns duration label
-    local s=$1 q=$2 c=$3 d=$4 label=$5 t
+run_wrk() { # target query conns duration label
+    local tg=$1 q=$2 c=$3 d=$4 label=$5 t s filter="" crs=""
+    s=$(srv_of "$tg")
     t=$(( c < 2 ? c : 2 ))
-    COLLECTION=${coll[$s]} IDS=$ids SEED=$SEED \
+    case $q in
+        f) filter=${fenc[$s]} ;;
+        g) [[ $tg == *_utm32 ]] && crs=$g_utm_enc ;;
+    esac
+    COLLECTION=${coll[$s]} IDS=$ids SEED=$SEED FILTER=$filter CRS=$crs \
         wrk -t"$t" -c"$c" -d"${d}s" --timeout 30s --latency \
-            -s "$here/wrk/${qscript[$q]}.lua" "${base[$s]}" > "$out/wrk_${s}_${q}_c${c}${label}.txt" 2>&1 || true
+            -s "$here/wrk/${qscript[$q]}.lua" "${base[$s]}" > "$out/wrk_${tg}_${q}_c${c}${label}.txt" 2>&1 || true
 }
 
 for q in $QUERIES; do
-    for s in "${servers[@]}"; do
-        log "warm-up $s ($q), ${WARMUP}s"
-        run_wrk "$s" "$q" 4 "$WARMUP" _warmup
+    tgs=$(targets_of "$q")
+    [[ -n $tgs ]] || { log "query $q: no server to run it against (g needs NAERINGSAREAL_BIN)"; continue; }
+    for t in $tgs; do
+        log "warm-up $t ($q), ${WARMUP}s"
+        run_wrk "$t" "$q" 4 "$WARMUP" _warmup
     done
     for c in $CONCURRENCY; do
-        for s in "${servers[@]}"; do
-            log "wrk $s query $q c=$c ${DURATION}s"
-            run_wrk "$s" "$q" "$c" "$DURATION" ""
-            f="$out/wrk_${s}_${q}_c${c}.txt"
+        for t in $tgs; do
+            log "wrk $t query $q c=$c ${DURATION}s"
+            run_wrk "$t" "$q" "$c" "$DURATION" ""
+            f="$out/wrk_${t}_${q}_c${c}.txt"
             if line=$(grep '^RESULT ' "$f"); then
                 eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$s" "$c" "$r_rps" "$r_p50_ms" "$r_p99_ms" \
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$t" "$c" "$r_rps" "$r_p50_ms" "$r_p99_ms" \
                     "$r_errors/$r_non2xx" "$((r_bytes / (r_requests > 0 ? r_requests : 1))) B/resp" >> "$results"
             else
-                printf '%s\t%s\t%s\t-\t-\t-\t-\twrk failed, see %s\n' "$q" "$s" "$c" "$(basename "$f")" >> "$results"
+                printf '%s\t%s\t%s\t-\t-\t-\t-\twrk failed, see %s\n' "$q" "$t" "$c" "$(basename "$f")" >> "$results"
             fi
             sleep 1
         done
@@ -265,7 +340,8 @@ cleanup
 
 # --- pgbench floors -------------------------------------------------------
 
-declare -A pgscripts=([a]="a_page a_page_count" [b]="b_page b_page_count" [c]="c_item" [d]="d_page d_page_count")
+declare -A pgscripts=([a]="a_page a_page_count" [b]="b_page b_page_count" [c]="c_item" [d]="d_page d_page_count"
+                      [f]="f_page" [g]="g_page g_page_utm")
 if [[ $PGBENCH == 1 ]]; then
     for q in $QUERIES; do
         for script in ${pgscripts[$q]}; do
@@ -295,6 +371,34 @@ if [[ $PGBENCH == 1 ]]; then
     done
 fi
 
+# --- plans ----------------------------------------------------------------
+
+# EXPLAIN (ANALYZE, BUFFERS) of each floor script with fixed parameters (no
+# \set), in a session with the service's settings, twice: the first run may
+# read from disk (and, for ST_Transform, initialise PROJ in the backend); the
+# second is the warm plan.
+plans="$out/plans.txt"
+: > "$plans"
+if [[ $PGBENCH == 1 ]]; then
+    for q in $QUERIES; do
+        for script in ${pgscripts[$q]}; do
+            sql="$here/pgbench/$script.sql"
+            grep -q '^\\set' "$sql" && continue
+            [[ $script == *_count ]] && continue
+            {
+                echo "=== ($q) pgbench/$script.sql — EXPLAIN (ANALYZE, BUFFERS), plan_cache_mode=force_custom_plan, max_parallel_workers_per_gather=0, jit=off"
+                for run in 1 2; do
+                    echo "--- run $run"
+                    { echo "EXPLAIN (ANALYZE, BUFFERS)"; grep -v '^--' "$sql"; } |
+                        PGOPTIONS="-c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0 -c jit=off" \
+                        psql -X -q -v ON_ERROR_STOP=1 -d "$DB" 2>&1 || true
+                done
+                echo
+            } >> "$plans"
+        done
+    done
+fi
+
 # --- report ---------------------------------------------------------------
 
 md="$out/results.md"
@@ -302,12 +406,12 @@ md="$out/results.md"
     echo "# Benchmark run $stamp — database \`$DB\`"
     echo
     echo "- data: $nplots plots ($nopen open), generated by bench/generate.sql"
-    echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load average (1/5/15 min) at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- $(psqlq -c "SELECT split_part(version(), ',', 1)"), PostGIS $(psqlq -c "SELECT postgis_lib_version()"), jit=$(psqlq -c "SHOW jit")"
     echo "- repo commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (dirty)')"
     echo "- each measured run: ${DURATION} s (after ${WARMUP} s warm-up per server and query); wrk -t1 -c1 at c=1, -t2 -cC above; pgbench -M prepared, -j 2 above c=1"
     [[ $TIPG == 1 ]] && echo "- tipg $("$here/.venv/bin/python" -c 'import tipg; print(tipg.__version__)'): uvicorn --workers $TIPG_WORKERS (uvloop, httptools), asyncpg pool ≤10 connections per worker, catalog TTL off, collection \`$tipg_schema.plots\` (TIPG_SOURCE=$TIPG_SOURCE)"
-    [[ -n ${NAERINGSAREAL_BIN:-} ]] && echo "- naeringsareal: \`$NAERINGSAREAL_BIN serve\` on $NAERINGSAREAL_LISTEN"
+    [[ -n ${NAERINGSAREAL_BIN:-} ]] && echo "- naeringsareal: \`$NAERINGSAREAL_BIN serve\` on $NAERINGSAREAL_LISTEN${NAERINGSAREAL_COMMIT:+, built from commit $NAERINGSAREAL_COMMIT}"
     echo "- everything (servers, PostgreSQL, wrk, pgbench) shares the same $(nproc) cores"
     echo
     echo "## Throughput and latency"
@@ -321,6 +425,22 @@ md="$out/results.md"
         echo "| target | c | req/s | p50 ms | p99 ms | errors | note |"
         echo "|---|---:|---:|---:|---:|---:|---|"
         awk -F'\t' -v q="$q" '$1 == q { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }' "$results"
+        # Queries with more than one HTTP target: each against the first
+        # (f: naeringsareal / tipg; g: naeringsareal_utm32 / naeringsareal).
+        tgs=($(targets_of "$q"))
+        if [[ ${#tgs[@]} -gt 1 ]]; then
+            echo
+            echo "Against ${tgs[0]}, same c: req/s ratio (higher = faster), p50 and p99 ratios (lower = faster)."
+            echo
+            echo "| target | c | req/s ratio | p50 ratio | p99 ratio |"
+            echo "|---|---:|---:|---:|---:|"
+            awk -F'\t' -v q="$q" -v ref="${tgs[0]}" '
+                $1 == q && $2 == ref { rps[$3] = $4; p50[$3] = $5; p99[$3] = $6 }
+                $1 == q && $2 != ref && $2 !~ /^pgbench/ { n++; t[n] = $2; c[n] = $3; r[n] = $4; a[n] = $5; b[n] = $6 }
+                function ratio(x, y) { return (x + 0 > 0 && y + 0 > 0) ? sprintf("%.2f", x / y) : "-" }
+                END { for (i = 1; i <= n; i++)
+                        printf "| %s | %s | %s | %s | %s |\n", t[i], c[i], ratio(r[i], rps[c[i]]), ratio(a[i], p50[c[i]]), ratio(b[i], p99[c[i]]) }' "$results"
+        fi
     done
     if [[ ${#servers[@]} -gt 0 ]]; then
         echo
@@ -332,11 +452,12 @@ md="$out/results.md"
         echo
         echo "## One response per server and query"
         echo
-        echo "| server | query | HTTP | bytes | numberReturned | numberMatched |"
-        echo "|---|---|---:|---:|---:|---:|"
-        awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$checks"
+        echo "| target | query | HTTP | bytes | numberReturned | numberMatched | same feature ids |"
+        echo "|---|---|---:|---:|---:|---:|---|"
+        awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$checks"
     fi
     echo
+    [[ -s $plans ]] && { echo; echo "Plans of the floors with fixed parameters: \`plans.txt\`."; }
     echo "Raw wrk and pgbench output: \`bench/out/$stamp-$DB/\`."
 } > "$md"
 
