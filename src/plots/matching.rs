@@ -182,7 +182,9 @@ impl Needs {
     /// values bound).
     pub fn hard_filter(&self) -> Filter {
         let mut f = Filter::new();
-        f.sql("(TRUE");
+        // Only vacant land is a candidate: reserved, sold, leased and
+        // withdrawn plots are not on offer.
+        f.sql("(status = 'available'");
         let at_most = |f: &mut Filter, column: &str, value: Option<f64>, name: &str| {
             if let (Some(v), true) = (value, self.is_required(name)) {
                 f.sql(&format!(" AND {column} <= "));
@@ -342,7 +344,7 @@ impl Needs {
             terms += 1;
             f.sql(" + coalesce(greatest(0, least(1, 1 - (available_from - ");
             f.bind(Bind::Date(by));
-            f.sql(") / 365.0)), 1)");
+            f.sql(") / 365::float8)), 1)");
         }
         if let Some(offer) = self.offer_type {
             terms += 1;
@@ -361,7 +363,7 @@ impl Needs {
         }
         if self.no_contamination == Some(true) {
             terms += 1;
-            f.sql(" + CASE contamination WHEN 'none' THEN 1 WHEN 'suspected' THEN 0.5 ELSE 0 END");
+            f.sql(" + CASE contamination WHEN 'none' THEN 1::float8 WHEN 'suspected' THEN 0.5::float8 ELSE 0::float8 END");
         }
         f.sql(&format!(")::float8 / {})", terms.max(1)));
         Number(f)
@@ -580,29 +582,13 @@ pub async fn match_plots(
     let (best, considered) =
         super::queries::best_matches(&mut conn, needs.hard_filter(), needs.score_sql(), limit)
             .await?;
-    let mut ranked: Vec<(f64, Vec<Reason>, PlotRow)> = best
-        .into_iter()
-        .map(|plot| {
-            let (score, reasons) = needs.assess(&plot);
-            (score, reasons, plot)
-        })
-        .collect();
-    // The database ranked by the exact score; the one shown is rounded.
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let ids: Vec<uuid::Uuid> = ranked.iter().map(|(_, _, p)| p.id).collect();
-    let boundaries: std::collections::HashMap<uuid::Uuid, String> =
-        super::queries::boundaries(&mut conn, &ids)
-            .await?
-            .into_iter()
-            .collect();
     drop(conn);
-    let mut features = Vec::with_capacity(ranked.len());
-    for (score, reasons, row) in ranked {
-        let geometry = boundaries
-            .get(&row.id)
-            .cloned()
-            .unwrap_or_else(|| "null".to_owned());
-        let feature = super::wire::PlotFeature::from_plot(super::queries::Plot { geometry, row })?;
+    // In the database's order: it ranked by the exact score (ties by id);
+    // the score shown is rounded.
+    let mut features = Vec::with_capacity(best.len());
+    for plot in best {
+        let (score, reasons) = needs.assess(&plot.row);
+        let feature = super::wire::PlotFeature::from_plot(plot)?;
         let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
         value["properties"]["match_score"] = serde_json::json!(score);
         value["properties"]["match_reasons"] =

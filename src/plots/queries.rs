@@ -375,36 +375,36 @@ pub async fn count_all(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     plots::table.select(count_star()).get_result(conn).await
 }
 
-/// The `limit` open, published plots that meet `hard` with the highest
-/// `score` (ties by id), without boundaries; and how many met `hard`.
+/// The `limit` plots that pass `hard` with the highest `score` (ties by
+/// id), best first, with their boundaries in CRS84, and how many plots
+/// passed `hard`. Ranking reads only the id and the score, so that, with
+/// the matching index (`plots_match_idx`), neither the ranking nor the count
+/// reads the table; the winners' rows are read by id afterwards.
 pub async fn best_matches(
     conn: &mut AsyncPgConnection,
     hard: super::filter::Filter,
     score: super::filter::Number,
     limit: i64,
-) -> QueryResult<(Vec<PlotRow>, i64)> {
+) -> QueryResult<(Vec<Plot>, i64)> {
     let filter = PlotFilter {
         cql: Some(hard),
         ..PlotFilter::default()
     };
-    let best = filtered(&filter)
-        .select(PlotRow::as_select())
+    let ids: Vec<Uuid> = filtered(&filter)
+        .select(plots::id)
         .order((score.desc(), plots::id.asc()))
         .limit(limit)
         .load(conn)
         .await?;
+    let mut best: Vec<Plot> = plots::table
+        .filter(plots::id.eq_any(&ids))
+        .select((geometry_json(Crs::CRS84), PlotRow::as_select()))
+        .load::<(String, PlotRow)>(conn)
+        .await?
+        .into_iter()
+        .map(|(geometry, row)| Plot { geometry, row })
+        .collect();
+    best.sort_by_key(|plot| ids.iter().position(|id| *id == plot.row.id));
     let considered = filtered(&filter).count().get_result(conn).await?;
     Ok((best, considered))
-}
-
-/// The boundaries of these plots as GeoJSON in CRS84.
-pub async fn boundaries(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, String)>> {
-    plots::table
-        .filter(plots::id.eq_any(ids))
-        .select((plots::id, st_asgeojson(plots::geom, GEOJSON_DECIMALS, 0)))
-        .load(conn)
-        .await
 }

@@ -39,6 +39,29 @@ async fn plots_are_ranked_by_fit_with_the_reasons() {
     let features = body["features"].as_array().unwrap();
     assert!(!features.is_empty());
     assert_eq!(body["candidates"], features.len());
+    // Only vacant land is offered: the fixture's reserved, sold and leased
+    // plots of these land uses are never candidates.
+    let listed = get(
+        &app,
+        "/collections/plots/items?limit=1000&land_use=1340,1350,1826",
+    )
+    .await
+    .json();
+    let listed = listed["features"].as_array().unwrap();
+    let available = listed
+        .iter()
+        .filter(|f| f["properties"]["status"] == "available")
+        .count();
+    assert!(
+        available < listed.len(),
+        "the fixture has plots that are not free"
+    );
+    assert_eq!(body["candidates"], available);
+    assert!(
+        features
+            .iter()
+            .all(|f| f["properties"]["status"] == "available")
+    );
     let mut last = f64::INFINITY;
     for f in features {
         let p = &f["properties"];

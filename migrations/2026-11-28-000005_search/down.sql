@@ -1,0 +1,2 @@
+DROP FUNCTION dwithin_box(geometry, float8);
+DROP INDEX plots_match_idx;
