@@ -183,6 +183,40 @@ fn property(expr: &Expr) -> Option<Result<(&'static str, Kind), String>> {
     )
 }
 
+/// The distance of S_DWITHIN in metres: a number, in metres unless a unit
+/// follows (`meters`/`metres`/`m` or `kilometers`/`kilometres`/`km`), above
+/// 0 and at most the proximity search's limit.
+fn dwithin_metres(distance: &Expr, unit: Option<&Expr>) -> Result<f64, String> {
+    let value = match distance {
+        Expr::Float(f) => *f,
+        other => return Err(format!("`{}` is not a distance", describe(other))),
+    };
+    let factor = match unit {
+        None => 1.0,
+        Some(Expr::Literal(u) | Expr::Property { property: u }) => {
+            match u.to_lowercase().as_str() {
+                "meters" | "metres" | "m" => 1.0,
+                "kilometers" | "kilometres" | "km" => 1000.0,
+                _ => {
+                    return Err(format!(
+                        "`{u}` is not a unit of distance (meters or kilometers)"
+                    ));
+                }
+            }
+        }
+        Some(other) => return Err(format!("`{}` is not a unit of distance", describe(other))),
+    };
+    let metres = value * factor;
+    let max = super::proximity::MAX_RADIUS_M;
+    if metres.is_finite() && metres > 0.0 && metres <= max {
+        Ok(metres)
+    } else {
+        Err(format!(
+            "the distance must be above 0 and at most {max} metres"
+        ))
+    }
+}
+
 fn describe(expr: &Expr) -> String {
     cql2::Expr::to_text(expr).unwrap_or_else(|_| format!("{expr:?}"))
 }
@@ -206,6 +240,9 @@ impl Translator<'_> {
                 Err(format!("{op} takes {n} arguments, got {}", args.len()))
             }
         };
+        if op.eq_ignore_ascii_case("s_dwithin") {
+            return self.dwithin(args);
+        }
         match op.as_str() {
             "and" | "or" => {
                 self.out.sql("(");
@@ -402,6 +439,40 @@ impl Translator<'_> {
             }
             other => return Err(format!("the operator `{other}` is not supported here")),
         }
+        Ok(())
+    }
+
+    /// S_DWITHIN(geometry, g, distance[, units]): within that geodesic
+    /// distance of g. Not one of CQL2's own functions, so its name arrives
+    /// in the case the client wrote it.
+    fn dwithin(&mut self, args: &[Box<Expr>]) -> Result<(), String> {
+        // The box lets the spatial index pick the candidates; the distance
+        // on the ellipsoid decides.
+        if !(3..=4).contains(&args.len()) {
+            return Err(format!(
+                "s_dwithin takes a property, a geometry, a distance and optionally its \
+                 unit (meters or kilometers), got {} arguments",
+                args.len()
+            ));
+        }
+        let (column, kind, other, _) = self.property_and_value(&args[0], &args[1])?;
+        if kind != Kind::Geometry {
+            return Err(format!(
+                "s_dwithin needs the geometry property, not `{column}`"
+            ));
+        }
+        let metres = dwithin_metres(&args[2], args.get(3).map(AsRef::as_ref))?;
+        self.out
+            .sql(&format!("(ST_Intersects({column}, dwithin_box("));
+        self.geometry(other)?;
+        self.out.sql(", ");
+        self.out.bind(Bind::Number(metres));
+        self.out
+            .sql(&format!(")) AND ST_DWithin({column}::geography, ("));
+        self.geometry(other)?;
+        self.out.sql(")::geography, ");
+        self.out.bind(Bind::Number(metres));
+        self.out.sql("))");
         Ok(())
     }
 

@@ -354,6 +354,95 @@ async fn cql2_expressions_select_exactly_what_they_say() {
     .await;
     let by_utm_bbox = answered_refs(&answer(&app, "bbox-crs=http://www.opengis.net/def/crs/EPSG/0/25832&bbox=568000,6620000,572000,6624000").await);
     assert_eq!(answered_refs(&utm), by_utm_bbox);
+
+    // S_DWITHIN agrees with the proximity search (a separate code path:
+    // `near` measures every candidate's geodesic distance), in metres, in
+    // kilometres and with the point in UTM 32.
+    let near = answered_refs(&answer(&app, "near=10.2,59.74&within_m=2500").await);
+    let far = answered_refs(&answer(&app, "near=10.2,59.74&within_m=6000").await);
+    assert!(
+        !near.is_empty() && near.len() < far.len(),
+        "{near:?} {far:?}"
+    );
+    for (crs, expression, expected) in [
+        ("", "S_DWITHIN(geometry, POINT(10.2 59.74), 2500)", &near),
+        (
+            "",
+            "S_DWITHIN(geometry, POINT(10.2 59.74), 2.5, kilometers)",
+            &near,
+        ),
+        (
+            "",
+            "S_DWITHIN(POINT(10.2 59.74), geometry, 6000, 'meters')",
+            &far,
+        ),
+        (
+            "http://www.opengis.net/def/crs/EPSG/0/25832",
+            // 10.2 E, 59.74 N in UTM 32 (to the centimetre).
+            "S_DWITHIN(geometry, POINT(567455.29 6623066.33), 6000)",
+            &far,
+        ),
+    ] {
+        let a = answer(
+            &app,
+            &format!("filter-crs={}&filter={}", enc(crs), enc(expression))
+                .replace("filter-crs=&", ""),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            200,
+            "{expression}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert_eq!(&answered_refs(&a), expected, "{expression}");
+    }
+
+    // The access distances (computed by the registry) filter like any
+    // other number; the expected sets are read from the plots as served.
+    let all = answer(&app, "").await.json();
+    let served: Vec<Value> = all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"].clone())
+        .collect();
+    let s = &served;
+    for (expression, expected) in [
+        (
+            "port_distance_m <= 3000",
+            refs(s, |x| {
+                num(x, "port_distance_m").is_some_and(|d| d <= 3000.0)
+            }),
+        ),
+        (
+            "motorway_distance_m BETWEEN 500 AND 5000 AND station_distance_m < 2000",
+            refs(s, |x| {
+                num(x, "motorway_distance_m").is_some_and(|d| (500.0..=5000.0).contains(&d))
+                    && num(x, "station_distance_m").is_some_and(|d| d < 2000.0)
+            }),
+        ),
+        (
+            "rail_terminal_distance_m > 10000 OR port_name = 'Drammen havn Holmen'",
+            refs(s, |x| {
+                num(x, "rail_terminal_distance_m").is_some_and(|d| d > 10000.0)
+                    || text(x, "port_name") == "Drammen havn Holmen"
+            }),
+        ),
+    ] {
+        assert!(
+            !expected.is_empty() && expected.len() < served.len(),
+            "{expression}"
+        );
+        let a = answer(&app, &format!("filter={}", enc(expression))).await;
+        assert_eq!(
+            a.status,
+            200,
+            "{expression}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert_eq!(answered_refs(&a), expected, "{expression}");
+    }
 }
 
 #[actix_web::test]
@@ -376,6 +465,19 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
             "needs the geometry property",
         ),
         ("A_CONTAINS(status, ('x'))", "needs a list property"),
+        (
+            "S_DWITHIN(geometry, POINT(10.2 59.74), -5)",
+            "the distance must be above 0",
+        ),
+        (
+            "S_DWITHIN(geometry, POINT(10.2 59.74), 5, furlongs)",
+            "`furlongs` is not a unit of distance",
+        ),
+        (
+            "S_DWITHIN(area_m2, POINT(10.2 59.74), 5)",
+            "s_dwithin needs the geometry property",
+        ),
+        ("S_DWITHIN(geometry, POINT(10.2 59.74))", "s_dwithin takes"),
         ("status = location_class", "comparing two properties"),
         ("geom = 1", "`geom` is not a queryable property"),
         (
@@ -462,6 +564,55 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
                 a.status
             );
         }
+    }
+    // cql2-json: values are bound, property names come from the allow-list.
+    for (json, status) in [
+        (
+            r#"{"op": "=", "args": [{"property": "status"}, "x'; DROP TABLE plots; --"]}"#,
+            200,
+        ),
+        (
+            r#"{"op": "like", "args": [{"property": "name"}, "%' OR '1'='1"]}"#,
+            200,
+        ),
+        (
+            r#"{"op": "=", "args": [{"property": "status) OR (1=1"}, "x"]}"#,
+            400,
+        ),
+        (
+            r#"{"op": "s_intersects", "args": [{"property": "geometry"}, {"type": "Point", "coordinates": ["0); DROP TABLE plots; --", 1]}]}"#,
+            400,
+        ),
+    ] {
+        let a = answer(&app, &format!("filter-lang=cql2-json&filter={}", enc(json))).await;
+        assert_eq!(
+            a.status,
+            status,
+            "{json}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        if status == 200 {
+            assert_eq!(a.json()["numberReturned"], 0, "{json}");
+        }
+    }
+    // Site matching's body: numbers and codes are typed, so text cannot
+    // reach the query where a number or a code is wanted.
+    for needs in [
+        r#"{"land_use": ["1340); DROP TABLE plots; --"]}"#,
+        r#"{"min_power_kw": "0 OR 1=1"}"#,
+        r#"{"location_class": ["A' OR '1'='1"]}"#,
+        r#"{"land_use": [1340], "required": ["land_use; DROP TABLE plots"]}"#,
+    ] {
+        let a = send(
+            &app,
+            actix_web::test::TestRequest::post()
+                .uri("/collections/plots/match")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(needs)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(a.status, 400, "{needs}");
     }
     assert_eq!(count_rows(&db, "plots").await, before);
     assert_eq!(count_rows(&db, "plot_versions").await, versions_before);

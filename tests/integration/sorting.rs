@@ -60,6 +60,9 @@ async fn sorted_pages_hold_every_plot_once_in_order() {
         "location_class,-power_capacity_kw",
         "available_from",
         "-updated_at,reference",
+        // The access distances, computed by the registry.
+        "port_distance_m",
+        "-motorway_distance_m,station_distance_m",
     ] {
         let features = all_pages(
             &app,
