@@ -25,8 +25,6 @@ pub const ENQUIRY_FIELDS: &[&str] = &[
 /// The fields of a change to an enquiry.
 pub const CHANGE_FIELDS: &[&str] = &["status", "assigned_to", "note"];
 
-/// Most members `needs` may have.
-pub const NEEDS_MAX_MEMBERS: usize = 20;
 /// Longest message, in characters.
 pub const MESSAGE_MAX: usize = 5000;
 /// Longest note, in characters.
@@ -251,18 +249,21 @@ pub fn check_organisation_number(given: &str) -> Result<String, String> {
 }
 
 fn check_needs(value: &Value) -> Result<Value, String> {
-    let Some(needs) = value.as_object() else {
+    if !value.is_object() {
         return Err(format!(
-            "must be a JSON object (the criteria from site matching), got {}",
+            "must be a JSON object (the needs of POST /collections/plots/match), got {}",
             describe(value)
         ));
-    };
-    if needs.len() > NEEDS_MAX_MEMBERS {
-        return Err(format!(
-            "has {} members; at most {NEEDS_MAX_MEMBERS}",
-            needs.len()
-        ));
     }
+    let needs: crate::plots::matching::Needs = serde_json::from_value(value.clone())
+        .map_err(|e| format!("is not a statement of needs as site matching takes it: {e}"))?;
+    needs.check().map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.name, e.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
     Ok(value.clone())
 }
 
@@ -399,13 +400,26 @@ mod tests {
     }
 
     #[test]
-    fn needs_are_an_object_of_at_most_twenty_members() {
+    fn needs_are_the_needs_of_site_matching() {
         let mut body = good();
-        let many: Map<String, Value> = (0..21).map(|i| (format!("k{i}"), json!(i))).collect();
-        body["needs"] = Value::Object(many);
+        body["needs"] = json!({"area_m2_min": 20000});
         let (_, errors) = check_enquiry(&body);
-        assert!(errors[0].reason.contains("at most 20"), "{errors:?}");
-        body["needs"] = json!({"area_m2_min": 20000, "land_use": [1340, 1350]});
+        assert!(
+            errors[0].reason.contains("unknown field `area_m2_min`"),
+            "{errors:?}"
+        );
+        body["needs"] = json!({"land_use": [], "required": ["min_power_kw"]});
+        let (_, errors) = check_enquiry(&body);
+        assert!(
+            errors[0]
+                .reason
+                .contains("required: `min_power_kw` is required but not stated")
+                && errors[0]
+                    .reason
+                    .contains("land_use: lists must not be empty"),
+            "{errors:?}"
+        );
+        body["needs"] = json!({"area_m2": {"min": 20000}, "land_use": [1340, 1350]});
         assert!(check_enquiry(&body).1.is_empty());
     }
 
