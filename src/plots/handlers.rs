@@ -258,14 +258,9 @@ pub async fn list_plots(
         time_stamp: Utc::now(),
         number_matched,
     };
-    if request.pairs.iter().any(|(n, v)| n == "f" && v == "csv") {
+    if wants_csv(&request) {
         let value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
-        let csv = features_csv(&value, request.properties.as_deref(), &distances)
-            .map_err(anyhow::Error::from)?;
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header(("content-disposition", "attachment; filename=\"plots.csv\""))
-            .body(csv));
+        return csv_response(&value, request.properties.as_deref(), &distances);
     }
     let bytes = if request.properties.is_none() && distances.is_empty() {
         serde_json::to_vec(&body)
@@ -290,6 +285,23 @@ pub async fn list_plots(
         .content_type(media::GEOJSON)
         .insert_header(content_crs(request.crs))
         .body(bytes))
+}
+
+fn wants_csv(request: &ItemsRequest) -> bool {
+    request.pairs.iter().any(|(n, v)| n == "f" && v == "csv")
+}
+
+/// A page of features as a CSV download (see [`features_csv`]).
+fn csv_response(
+    collection: &serde_json::Value,
+    picked: Option<&[String]>,
+    distances: &[f64],
+) -> Result<HttpResponse, ApiError> {
+    let csv = features_csv(collection, picked, distances).map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("content-disposition", "attachment; filename=\"plots.csv\""))
+        .body(csv))
 }
 
 /// A page of features as CSV: `id`, then each property (or those picked),
@@ -429,13 +441,17 @@ async fn list_plots_as_of(
         .iter()
         .map(|(_, data)| history::version_feature(data))
         .collect();
-    Ok(HttpResponse::Ok().content_type(media::GEOJSON).json(json!({
+    let body = json!({
         "type": "FeatureCollection",
+        "numberReturned": features.len(),
         "features": features,
         "links": links,
         "timeStamp": Utc::now(),
-        "numberReturned": features.len(),
-    })))
+    });
+    if wants_csv(request) {
+        return csv_response(&body, None, &[]);
+    }
+    Ok(HttpResponse::Ok().content_type(media::GEOJSON).json(body))
 }
 
 /// One plot as a GeoJSON Feature, with an `ETag` of its version.

@@ -478,6 +478,18 @@ async fn the_history_shows_who_changed_what_and_the_register_can_be_seen_as_it_w
         .await
         .json();
     assert_eq!(then_available["numberReturned"], 0);
+    // The past register as a spreadsheet, too.
+    let csv = get(&app, &format!("{}&f=csv", as_of(before_end))).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let text = String::from_utf8(csv.body.to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("id,reference,"), "{text}");
+    assert!(
+        lines[1].starts_with(&format!("{id},")) && lines[1].contains(",reserved,"),
+        "{text}"
+    );
     // as_of does not mix with filters it cannot apply to the past.
     let mixed = get(
         &app,
