@@ -46,6 +46,17 @@ impl AppState {
     pub async fn conn(&self) -> Result<crate::db::DbConn, ApiError> {
         Ok(self.pool.get().await?)
     }
+
+    /// A second connection, for work that can run beside the first, if one
+    /// is free this instant. It never waits: requests that each hold one
+    /// connection and wait for another could starve one another.
+    pub async fn spare_conn(&self) -> Option<crate::db::DbConn> {
+        let timeouts = deadpool::managed::Timeouts {
+            wait: Some(std::time::Duration::ZERO),
+            ..self.pool.timeouts()
+        };
+        self.pool.timeout_get(&timeouts).await.ok()
+    }
 }
 
 /// The OpenAPI document as served at `/api`.

@@ -578,10 +578,25 @@ pub async fn match_plots(
         .map_err(|e| ApiError::invalid("body", format!("is not a statement of needs: {e}")))?;
     needs.check().map_err(ApiError::InvalidParameters)?;
     let limit = i64::from(needs.limit.unwrap_or(10));
+    // The ranking and the count each scan every candidate: on a spare
+    // connection they run side by side, and the answer takes as long as the
+    // slower of them, not both.
     let mut conn = state.conn().await?;
-    let (best, considered) =
-        super::queries::best_matches(&mut conn, needs.hard_filter(), needs.score_sql(), limit)
-            .await?;
+    let ranking =
+        super::queries::best_matches(&mut conn, needs.hard_filter(), needs.score_sql(), limit);
+    let (best, considered) = match state.spare_conn().await {
+        Some(mut spare) => {
+            let count = super::queries::count_candidates(&mut spare, needs.hard_filter());
+            tokio::try_join!(ranking, count)?
+        }
+        None => {
+            let best = ranking.await?;
+            (
+                best,
+                super::queries::count_candidates(&mut conn, needs.hard_filter()).await?,
+            )
+        }
+    };
     drop(conn);
     // In the database's order: it ranked by the exact score (ties by id);
     // the score shown is rounded.

@@ -375,27 +375,48 @@ pub async fn count_all(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     plots::table.select(count_star()).get_result(conn).await
 }
 
+/// Where the search for full matches stops: ids are random (UUID v4), so
+/// ids below this one are about a sixteenth of the candidates.
+const FULL_MATCH_ID_BOUND: Uuid = Uuid::from_u128(1 << 124);
+
 /// The `limit` plots that pass `hard` with the highest `score` (ties by
-/// id), best first, with their boundaries in CRS84, and how many plots
-/// passed `hard`. Ranking reads only the id and the score, so that, with
-/// the matching index (`plots_match_idx`), neither the ranking nor the count
-/// reads the table; the winners' rows are read by id afterwards.
+/// id), best first, with their boundaries in CRS84. Ranking reads only the
+/// id and the score, so that, with the matching index (`plots_match_idx`),
+/// it does not read the table; the winners' rows are read by id afterwards.
+///
+/// A plot that meets every stated need scores exactly 1, the most there is
+/// (see `Needs::score_sql`), so when `limit` such plots exist the answer is
+/// the first `limit` of them by id. Looking for them in id order stops as
+/// soon as they are found instead of scoring every candidate. The look is
+/// bounded to ids below `FULL_MATCH_ID_BOUND`, so that needs few plots meet
+/// in full cost little more than the full ranking that follows; whatever the
+/// bound, the plots found are the full matches with the smallest ids.
 pub async fn best_matches(
     conn: &mut AsyncPgConnection,
     hard: super::filter::Filter,
     score: super::filter::Number,
     limit: i64,
-) -> QueryResult<(Vec<Plot>, i64)> {
+) -> QueryResult<Vec<Plot>> {
     let filter = PlotFilter {
         cql: Some(hard),
         ..PlotFilter::default()
     };
-    let ids: Vec<Uuid> = filtered(&filter)
+    let mut ids: Vec<Uuid> = filtered(&filter)
         .select(plots::id)
-        .order((score.desc(), plots::id.asc()))
+        .filter(score.clone().ge(1.0))
+        .filter(plots::id.lt(FULL_MATCH_ID_BOUND))
+        .order(plots::id.asc())
         .limit(limit)
         .load(conn)
         .await?;
+    if (ids.len() as i64) < limit {
+        ids = filtered(&filter)
+            .select(plots::id)
+            .order((score.desc(), plots::id.asc()))
+            .limit(limit)
+            .load(conn)
+            .await?;
+    }
     let mut best: Vec<Plot> = plots::table
         .filter(plots::id.eq_any(&ids))
         .select((geometry_json(Crs::CRS84), PlotRow::as_select()))
@@ -405,6 +426,18 @@ pub async fn best_matches(
         .map(|(geometry, row)| Plot { geometry, row })
         .collect();
     best.sort_by_key(|plot| ids.iter().position(|id| *id == plot.row.id));
-    let considered = filtered(&filter).count().get_result(conn).await?;
-    Ok((best, considered))
+    Ok(best)
+}
+
+/// How many open, published plots pass `hard` (an index-only scan of
+/// `plots_match_idx`).
+pub async fn count_candidates(
+    conn: &mut AsyncPgConnection,
+    hard: super::filter::Filter,
+) -> QueryResult<i64> {
+    let filter = PlotFilter {
+        cql: Some(hard),
+        ..PlotFilter::default()
+    };
+    filtered(&filter).count().get_result(conn).await
 }

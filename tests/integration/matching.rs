@@ -174,3 +174,84 @@ async fn bad_needs_are_refused_with_reasons() {
     .await;
     assert_eq!(wrong_type.status, 415);
 }
+
+#[actix_web::test]
+async fn full_matches_found_in_id_order_are_the_ranking_s_top() {
+    // Plots that meet every stated need score 1 and are looked for first,
+    // in id order, among the smallest ids. Three copies of an available
+    // industry plot get ids at the very start of the id space, so that the
+    // answer for `limit: 3` comes from that search; it must be what the full
+    // ranking says.
+    use diesel_async::RunQueryDsl;
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let ids = [
+        "00000000-0000-4000-8000-000000000003",
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+    ];
+    #[derive(diesel::QueryableByName)]
+    struct Columns {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        list: String,
+    }
+    let columns: Columns = diesel::sql_query(
+        "SELECT string_agg(quote_ident(column_name), ', ') AS list FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = 'plots' AND is_generated = 'NEVER'",
+    )
+    .get_result(&mut db.conn().await)
+    .await
+    .unwrap();
+    for (n, id) in ids.iter().enumerate() {
+        diesel::sql_query(format!(
+            "INSERT INTO plots ({0}) SELECT {0} FROM jsonb_populate_record(NULL::plots, \
+             (SELECT to_jsonb(p) || jsonb_build_object('id', $1::uuid, 'reference', $2, \
+              'cadastral_units', '[]'::jsonb) FROM plots p WHERE reference = 'DRM-0007'))",
+            columns.list
+        ))
+        .bind::<diesel::sql_types::Text, _>(*id)
+        .bind::<diesel::sql_types::Text, _>(format!("DRM-09{n:02}"))
+        .execute(&mut db.conn().await)
+        .await
+        .unwrap();
+    }
+    let original = get(
+        &app,
+        &format!("/collections/plots/items/{}", id_of(&db, "DRM-0007").await),
+    )
+    .await
+    .json();
+    let p = &original["properties"];
+    assert_eq!(p["status"], "available", "the copied plot must be free");
+    let area = p["area_m2"].as_f64().unwrap();
+    let needs = |limit: u32| {
+        json!({
+            "land_use": [p["land_use"]],
+            "area_m2": {"min": area * 0.9, "max": area * 1.1},
+            "location_class": [p["location_class"]],
+            "limit": limit
+        })
+    };
+    let ids_of = |answer: &Value| -> Vec<String> {
+        answer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let top = send(&app, match_request(&needs(3))).await.json();
+    let mut expected: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    expected.sort();
+    assert_eq!(ids_of(&top), expected);
+    assert!(
+        top["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["properties"]["match_score"] == 1.0)
+    );
+    let all = send(&app, match_request(&needs(100))).await.json();
+    assert_eq!(ids_of(&all)[..3], ids_of(&top)[..]);
+    assert_eq!(top["candidates"], all["candidates"]);
+}
