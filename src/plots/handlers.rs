@@ -19,7 +19,7 @@ use super::params::{ItemsQuery, ItemsRequest, NearRequest, encode_cursor};
 use super::proximity;
 use super::queries::{self, Cursor};
 use super::sorting::SortPosition;
-use super::wire::{PlotCollection, PlotFeature};
+use super::wire::{PROPERTY_NAMES, PlotCollection, PlotFeature};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::crs::Crs;
@@ -77,6 +77,14 @@ pub async fn describe_collection(
                 QUERYABLES_REL,
                 media::SCHEMA_JSON,
                 "Properties that can be filtered on",
+            ),
+            // Relation types compare case-insensitively (RFC 8288, 2.1.1);
+            // GDAL 3.6's OAPIF driver looks for this spelling only.
+            Link::new(
+                format!("{url}/schema"),
+                "describedBy",
+                media::SCHEMA_JSON,
+                "The schema of a plot: every property with its type",
             ),
         ],
     })
@@ -614,21 +622,84 @@ pub async fn get_queryables(
     let mut schema = schema;
     let described = schema["properties"].as_object_mut().expect("an object");
     for (name, _, kind) in QUERYABLES {
-        let type_of = match kind {
-            Kind::Text => json!({"type": "string"}),
-            Kind::Integer => json!({"type": "integer"}),
-            Kind::Number => json!({"type": "number"}),
-            Kind::Boolean => json!({"type": "boolean"}),
-            Kind::Date => json!({"type": "string", "format": "date"}),
-            Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
-            Kind::TextList => {
-                json!({"type": "array", "items": {"type": "string", "enum": FocusArea::VARIANTS}})
-            }
-            Kind::Geometry => continue,
-        };
-        described.entry(name.to_string()).or_insert(type_of);
+        if let Some(type_of) = kind_schema(*kind) {
+            described.entry(name.to_string()).or_insert(type_of);
+        }
     }
     Ok(HttpResponse::Ok()
         .content_type(media::SCHEMA_JSON)
         .json(schema))
+}
+
+/// The JSON Schema of a property of this kind (none for the geometry).
+fn kind_schema(kind: Kind) -> Option<serde_json::Value> {
+    Some(match kind {
+        Kind::Text => json!({"type": "string"}),
+        Kind::Integer => json!({"type": "integer"}),
+        Kind::Number => json!({"type": "number"}),
+        Kind::Boolean => json!({"type": "boolean"}),
+        Kind::Date => json!({"type": "string", "format": "date"}),
+        Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
+        Kind::TextList => {
+            json!({"type": "array", "items": {"type": "string", "enum": FocusArea::VARIANTS}})
+        }
+        Kind::Geometry => return None,
+    })
+}
+
+/// The schema of a plot as served (rel `describedby` of the collection): a
+/// GeoJSON Feature whose `properties` are every property of a plot with its
+/// type. GIS clients fix their field types from it instead of guessing from
+/// the first page; GDAL's OAPIF driver, for one, otherwise takes an empty
+/// list on the first page for text and garbles the lists of later pages.
+#[utoipa::path(
+    tag = "Plots",
+    params(FormatParam),
+    responses(
+        (status = 200, description = "JSON Schema of a plot feature", body = Object, content_type = "application/schema+json"),
+        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/collections/plots/schema")]
+pub async fn get_schema(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    only_format_param(req.query_string(), &["json"])?;
+    let properties: serde_json::Map<String, serde_json::Value> = PROPERTY_NAMES
+        .iter()
+        .map(|name| {
+            let queryable = QUERYABLES.iter().find(|(n, _, _)| n == name);
+            let type_of = match (*name, queryable) {
+                (_, Some((_, _, kind))) => kind_schema(*kind),
+                ("previously_part_of", _) => {
+                    Some(json!({"type": "array", "items": {"type": "string", "format": "uuid"}}))
+                }
+                ("cadastral_units", _) => {
+                    Some(json!({"type": "array", "items": {"type": "string"}}))
+                }
+                ("documents", _) => Some(json!({"type": "array", "items": {"type": "object"}})),
+                ("area_daa", _) => Some(json!({"type": "number"})),
+                ("version", _) => Some(json!({"type": "integer"})),
+                ("demo" | "published", _) => Some(json!({"type": "boolean"})),
+                ("ended_at", _) => Some(json!({"type": "string", "format": "date-time"})),
+                _ => Some(json!({"type": "string"})),
+            };
+            ((*name).to_owned(), type_of.unwrap_or(json!({})))
+        })
+        .collect();
+    let base = state.base_url(&req);
+    Ok(HttpResponse::Ok().content_type(media::SCHEMA_JSON).json(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{base}/collections/{COLLECTION_ID}/schema"),
+        "title": "A plot of business land",
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string", "format": "uuid"},
+            "geometry": {"type": "object", "format": "geometry-multipolygon", "x-ogc-role": "primary-geometry"},
+            "properties": {"type": "object", "properties": properties},
+        },
+    })))
 }

@@ -37,5 +37,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(edit::delete_plot)
         .service(edit::items_options)
         .service(edit::item_options)
-        .service(handlers::get_queryables);
+        .service(handlers::get_queryables)
+        .service(handlers::get_schema);
 }

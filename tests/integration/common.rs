@@ -333,3 +333,34 @@ pub async fn id_of(db: &TestDb, reference: &str) -> String {
         .unwrap();
     row.id.to_string()
 }
+
+/// Adds a copy of the plot `from` (a reference) with the given id and
+/// reference and no cadastral units, through SQL (the API chooses ids
+/// itself): for tests that need a plot at a chosen place in id order.
+pub async fn copy_plot(db: &TestDb, from: &str, id: &str, reference: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Columns {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        list: String,
+    }
+    let mut conn = db.conn().await;
+    let columns: Columns = diesel::sql_query(
+        "SELECT string_agg(quote_ident(column_name), ', ') AS list FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = 'plots' AND is_generated = 'NEVER'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO plots ({0}) SELECT {0} FROM jsonb_populate_record(NULL::plots, \
+         (SELECT to_jsonb(p) || jsonb_build_object('id', $1::uuid, 'reference', $2, \
+          'cadastral_units', '[]'::jsonb) FROM plots p WHERE reference = $3))",
+        columns.list
+    ))
+    .bind::<diesel::sql_types::Text, _>(id)
+    .bind::<diesel::sql_types::Text, _>(reference)
+    .bind::<diesel::sql_types::Text, _>(from)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+}

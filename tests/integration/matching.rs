@@ -182,7 +182,6 @@ async fn full_matches_found_in_id_order_are_the_ranking_s_top() {
     // industry plot get ids at the very start of the id space, so that the
     // answer for `limit: 3` comes from that search; it must be what the full
     // ranking says.
-    use diesel_async::RunQueryDsl;
     let db = TestDb::with_demo().await;
     let app = app_on(&db).await;
     let ids = [
@@ -190,30 +189,8 @@ async fn full_matches_found_in_id_order_are_the_ranking_s_top() {
         "00000000-0000-4000-8000-000000000001",
         "00000000-0000-4000-8000-000000000002",
     ];
-    #[derive(diesel::QueryableByName)]
-    struct Columns {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        list: String,
-    }
-    let columns: Columns = diesel::sql_query(
-        "SELECT string_agg(quote_ident(column_name), ', ') AS list FROM information_schema.columns \
-         WHERE table_schema = 'public' AND table_name = 'plots' AND is_generated = 'NEVER'",
-    )
-    .get_result(&mut db.conn().await)
-    .await
-    .unwrap();
     for (n, id) in ids.iter().enumerate() {
-        diesel::sql_query(format!(
-            "INSERT INTO plots ({0}) SELECT {0} FROM jsonb_populate_record(NULL::plots, \
-             (SELECT to_jsonb(p) || jsonb_build_object('id', $1::uuid, 'reference', $2, \
-              'cadastral_units', '[]'::jsonb) FROM plots p WHERE reference = 'DRM-0007'))",
-            columns.list
-        ))
-        .bind::<diesel::sql_types::Text, _>(*id)
-        .bind::<diesel::sql_types::Text, _>(format!("DRM-09{n:02}"))
-        .execute(&mut db.conn().await)
-        .await
-        .unwrap();
+        copy_plot(&db, "DRM-0007", id, &format!("DRM-09{n:02}")).await;
     }
     let original = get(
         &app,

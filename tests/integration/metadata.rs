@@ -1,6 +1,6 @@
 //! Landing page, conformance, collections, queryables and probes.
 
-use crate::common::{TestDb, app_on, get};
+use crate::common::{TestDb, app_on, get, path_of};
 
 fn rel<'a>(doc: &'a serde_json::Value, rel: &str) -> &'a serde_json::Value {
     doc["links"]
@@ -109,6 +109,40 @@ async fn the_collection_describes_itself_from_the_data() {
         rel(&plots, "http://www.opengis.net/def/rel/ogc/1.0/queryables")["type"],
         "application/schema+json"
     );
+}
+
+#[actix_web::test]
+async fn the_schema_of_a_plot_types_every_property_it_has() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let collection = get(&app, "/collections/plots").await.json();
+    let link = rel(&collection, "describedBy");
+    assert_eq!(link["type"], "application/schema+json");
+    let answer = get(&app, &path_of(link["href"].as_str().unwrap())).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.content_type(), "application/schema+json");
+    let schema = answer.json();
+    let typed = schema["properties"]["properties"]["properties"]
+        .as_object()
+        .unwrap()
+        .clone();
+    // Exactly the properties a plot is served with, each with a type.
+    let plot = get(&app, "/collections/plots/items?limit=1").await.json();
+    let served = plot["features"][0]["properties"].as_object().unwrap();
+    let mut names: Vec<&String> = typed.keys().collect();
+    let mut expected: Vec<&String> = served.keys().collect();
+    names.sort();
+    expected.sort();
+    assert_eq!(names, expected);
+    for (name, property) in &typed {
+        assert!(property["type"].is_string(), "{name}: {property}");
+    }
+    assert_eq!(typed["cadastral_units"]["type"], "array");
+    assert_eq!(typed["cadastral_units"]["items"]["type"], "string");
+    assert_eq!(typed["area_m2"]["type"], "number");
+    assert_eq!(typed["land_use"]["type"], "integer");
+    assert_eq!(typed["updated_at"]["format"], "date-time");
+    assert_eq!(typed["available_from"]["format"], "date");
 }
 
 #[actix_web::test]
