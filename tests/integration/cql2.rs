@@ -66,6 +66,26 @@ fn answered_refs(a: &Answer) -> BTreeSet<String> {
         .collect()
 }
 
+/// The plots a query selects, by reference; it must answer 200.
+async fn selected<S, B>(app: &S, query: &str) -> BTreeSet<String>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let a = answer(app, query).await;
+    assert_eq!(
+        a.status,
+        200,
+        "{query}: {}",
+        String::from_utf8_lossy(&a.body)
+    );
+    answered_refs(&a)
+}
+
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -296,14 +316,8 @@ async fn cql2_expressions_select_exactly_what_they_say() {
     ];
     assert!(cases.len() >= 40);
     for (expression, expected) in &cases {
-        let a = answer(&app, &format!("filter={}", enc(expression))).await;
-        assert_eq!(
-            a.status,
-            200,
-            "{expression}: {}",
-            String::from_utf8_lossy(&a.body)
-        );
-        assert_eq!(&answered_refs(&a), expected, "{expression}");
+        let query = format!("filter={}", enc(expression));
+        assert_eq!(&selected(&app, &query).await, expected, "{expression}");
     }
 
     // cql2-json says the same as cql2-text.
@@ -383,19 +397,9 @@ async fn cql2_expressions_select_exactly_what_they_say() {
             &far,
         ),
     ] {
-        let a = answer(
-            &app,
-            &format!("filter-crs={}&filter={}", enc(crs), enc(expression))
-                .replace("filter-crs=&", ""),
-        )
-        .await;
-        assert_eq!(
-            a.status,
-            200,
-            "{expression}: {}",
-            String::from_utf8_lossy(&a.body)
-        );
-        assert_eq!(&answered_refs(&a), expected, "{expression}");
+        let query = format!("filter-crs={}&filter={}", enc(crs), enc(expression))
+            .replace("filter-crs=&", "");
+        assert_eq!(&selected(&app, &query).await, expected, "{expression}");
     }
 
     // The access distances (computed by the registry) filter like any
@@ -434,14 +438,8 @@ async fn cql2_expressions_select_exactly_what_they_say() {
             !expected.is_empty() && expected.len() < served.len(),
             "{expression}"
         );
-        let a = answer(&app, &format!("filter={}", enc(expression))).await;
-        assert_eq!(
-            a.status,
-            200,
-            "{expression}: {}",
-            String::from_utf8_lossy(&a.body)
-        );
-        assert_eq!(answered_refs(&a), expected, "{expression}");
+        let query = format!("filter={}", enc(expression));
+        assert_eq!(selected(&app, &query).await, expected, "{expression}");
     }
 }
 
