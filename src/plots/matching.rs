@@ -272,7 +272,10 @@ impl Needs {
     }
 
     /// The score as SQL, the same formula as [`Needs::assess`], so that the
-    /// database ranks every candidate and only the best are read.
+    /// database ranks every candidate and only the best are read. Each term
+    /// is exactly 1 when its need is met and less when not, so a plot that
+    /// meets every stated need scores exactly 1 and no other plot does (the
+    /// search for full matches relies on it).
     pub fn score_sql(&self) -> Number {
         let mut f = Filter::new();
         let mut terms = 0;

@@ -381,8 +381,9 @@ const FULL_MATCH_ID_BOUND: Uuid = Uuid::from_u128(1 << 124);
 
 /// The `limit` plots that pass `hard` with the highest `score` (ties by
 /// id), best first, with their boundaries in CRS84. Ranking reads only the
-/// id and the score, so that, with the matching index (`plots_match_idx`),
-/// it does not read the table; the winners' rows are read by id afterwards.
+/// id and the score, so that, with the matching indexes (`plots_match_idx`
+/// by id, `plots_match_land_use_idx` by land use), it does not read the
+/// table; the winners' rows are read by id afterwards.
 ///
 /// A plot that meets every stated need scores exactly 1, the most there is
 /// (see `Needs::score_sql`), so when `limit` such plots exist the answer is
@@ -429,8 +430,8 @@ pub async fn best_matches(
     Ok(best)
 }
 
-/// How many open, published plots pass `hard` (an index-only scan of
-/// `plots_match_idx`).
+/// How many open, published plots pass `hard` (an index-only scan of one
+/// of the matching indexes).
 pub async fn count_candidates(
     conn: &mut AsyncPgConnection,
     hard: super::filter::Filter,
