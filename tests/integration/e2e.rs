@@ -21,6 +21,8 @@ fn run(db: &TestDb, args: &[&str]) {
 struct Server {
     child: Child,
     base: String,
+    /// Everything the server wrote (stdout and stderr), at log level debug.
+    log: String,
 }
 
 impl Server {
@@ -31,17 +33,21 @@ impl Server {
             .unwrap()
             .port();
         let listen = format!("127.0.0.1:{port}");
+        let log = tempfile_path("server.log");
+        let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(BIN)
             .args(["serve", "--listen", &listen])
             .env("DATABASE_URL", &db.url)
             .env("NAERINGSAREAL_WORKERS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::from(out.try_clone().unwrap()))
+            .stderr(Stdio::from(out))
             .spawn()
             .unwrap();
         let server = Self {
             child,
             base: format!("http://{listen}"),
+            log,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -55,14 +61,15 @@ impl Server {
         }
     }
 
-    /// Asks the server to stop as an orchestrator would (SIGTERM) and waits.
-    fn stop(mut self) -> std::process::ExitStatus {
+    /// Asks the server to stop as an orchestrator would (SIGTERM), waits,
+    /// and gives its exit status and what it wrote.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
+                return (status, std::fs::read_to_string(&self.log).unwrap());
             }
             assert!(
                 Instant::now() < deadline,
@@ -76,6 +83,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -128,7 +136,7 @@ async fn gdal_reads_every_plot_across_pages_from_the_real_binary() {
     assert_eq!(references.len(), 33, "each plot exactly once");
     let _ = std::fs::remove_file(&out);
 
-    assert!(server.stop().success(), "a graceful stop exits 0");
+    assert!(server.stop().0.success(), "a graceful stop exits 0");
 }
 
 fn tempfile_path(name: &str) -> String {
@@ -335,5 +343,14 @@ async fn a_planner_writes_with_curl_and_imports_with_the_cli() {
     for f in [&file, &utm_file, &export] {
         let _ = std::fs::remove_file(f);
     }
-    assert!(server.stop().success());
+    // The key was sent with every write, and never written to the log (at
+    // debug level), though the writes were: the log names the key's name.
+    let (status, log) = server.stop();
+    assert!(status.success());
+    assert!(log.contains("plot added") && log.contains("e2e"), "{log}");
+    assert!(!log.contains(&key), "the key is in the server's log");
+    assert!(
+        !log.contains(&key[5..]),
+        "part of the key is in the server's log"
+    );
 }
