@@ -9,7 +9,7 @@ source scripts/lib.sh
 ensure_postgis
 say "building"
 cargo build --release --locked
-bin=target/release/naeringsareal
+bin=${CARGO_TARGET_DIR:-target}/release/naeringsareal
 "$bin" migrate
 "$bin" seed-demo
 say "serving on http://${NAERINGSAREAL_LISTEN:-127.0.0.1:8080}/ (Ctrl-C stops)"
