@@ -492,6 +492,30 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
             "{expression}: “{says}” not in “{detail}”"
         );
     }
+    // A syntax error says where: line and column.
+    let a = answer(
+        &app,
+        &format!(
+            "filter={}",
+            enc("status = 'available' AND AND land_use = 1340")
+        ),
+    )
+    .await;
+    let detail = a.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("--> 1:30"),
+        "no line and column in “{detail}”"
+    );
+    // Malformed cql2-json: not JSON, and JSON that is not CQL2.
+    for json in [
+        "{\"op\": \"=\", \"args\": [",
+        r#"{"op": "=", "args": "status"}"#,
+    ] {
+        let a = answer(&app, &format!("filter-lang=cql2-json&filter={}", enc(json))).await;
+        assert_eq!(a.status, 400, "{json}");
+        let detail = a.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.starts_with("filter: "), "{json}: {detail}");
+    }
     let lang = answer(&app, "filter-lang=sql&filter=1").await;
     assert_eq!(lang.status, 400);
     assert!(

@@ -258,6 +258,8 @@ async fn keys_roles_and_options() {
         planner.header("allow"),
         Some("GET, PUT, PATCH, DELETE, OPTIONS")
     );
+    let public = send(&app, options(None, item)).await;
+    assert_eq!(public.header("allow"), Some("GET, OPTIONS"));
 
     // 401 carries the challenge.
     let anonymous = send(&app, TestRequest::get().uri("/keys").to_request()).await;
