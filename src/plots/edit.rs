@@ -162,13 +162,30 @@ async fn validate(
             errors.push(FieldError::new("geometry", problem));
         }
     }
-    if let Ok(input) = &checked {
-        if let Some(from) = from
-            && let Err(reason) = check_transition(from, input.status())
-        {
-            errors.push(FieldError::new("properties.status", reason));
-        }
-        let holders = writes::lock_references(conn, &[input.reference()]).await?;
+    // The status change and the reference are checked even when other
+    // properties are wrong, so that every problem is reported at once: from
+    // the checked input, or else from the body as sent, where those two
+    // properties are themselves well-formed.
+    let sent = |name: &str| {
+        feature
+            .get("properties")
+            .and_then(|p| p.get(name))
+            .and_then(Value::as_str)
+    };
+    let (status, reference) = match &checked {
+        Ok(input) => (Some(input.status()), Some(input.reference())),
+        Err(_) => (
+            sent("status").and_then(|s| s.parse::<Status>().ok()),
+            sent("reference"),
+        ),
+    };
+    if let (Some(from), Some(to)) = (from, status)
+        && let Err(reason) = check_transition(from, to)
+    {
+        errors.push(FieldError::new("properties.status", reason));
+    }
+    if let Some(reference) = reference {
+        let holders = writes::lock_references(conn, &[reference]).await?;
         if let Some(other) = holders.iter().find(|h| Some(h.id) != own) {
             errors.push(FieldError::new(
                 "properties.reference",

@@ -238,3 +238,50 @@ async fn every_problem_of_a_feature_is_reported_at_once() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn a_bad_status_change_and_a_taken_reference_are_reported_with_the_other_problems() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let kari = key(&db, "kari", Role::Planner).await;
+    // DRM-0003 is sold: reserving it needs reopening first. DRM-0001's
+    // reference is taken. Both come with a property that is wrong anyway.
+    let sold = id_of(&db, "DRM-0003").await;
+    let tag = get(&app, &format!("/collections/plots/items/{sold}"))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let before = count_rows(&db, "plot_versions").await;
+    let answer = send(
+        &app,
+        TestRequest::patch()
+            .uri(&format!("/collections/plots/items/{sold}"))
+            .insert_header(bearer(&kari))
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .insert_header(("if-match", tag))
+            .set_payload(
+                json!({"properties": {"status": "reserved", "reference": "DRM-0001", "land_use": 99}})
+                    .to_string(),
+            )
+            .to_request(),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    let mut names: Vec<String> = answer.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "properties.land_use",
+            "properties.reference",
+            "properties.status"
+        ]
+    );
+    assert_eq!(count_rows(&db, "plot_versions").await, before);
+}
