@@ -221,12 +221,7 @@ async fn every_problem_of_a_feature_is_reported_at_once() {
     assert_eq!(answer.status, 400);
     let problem = answer.json();
     assert_eq!(problem["type"], "urn:naeringsareal:problem:invalid-feature");
-    let mut names: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let mut names = offending(&problem);
     names.sort();
     assert_eq!(
         names,
@@ -268,12 +263,8 @@ async fn a_bad_status_change_and_a_taken_reference_are_reported_with_the_other_p
     )
     .await;
     assert_eq!(answer.status, 400);
-    let mut names: Vec<String> = answer.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_owned())
-        .collect();
+    let problem = answer.json();
+    let mut names = offending(&problem);
     names.sort();
     assert_eq!(
         names,

@@ -364,3 +364,14 @@ pub async fn copy_plot(db: &TestDb, from: &str, id: &str, reference: &str) {
     .await
     .unwrap();
 }
+
+/// The names of the offending parameters or fields in a problem body, in
+/// its order.
+pub fn offending(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect()
+}

@@ -440,12 +440,7 @@ async fn every_problem_of_an_enquiry_is_reported_at_once() {
     assert_eq!(answer.status, 400);
     let problem = answer.json();
     assert_eq!(problem["type"], "urn:naeringsareal:problem:invalid-body");
-    let mut names: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let mut names = offending(&problem);
     names.sort();
     assert_eq!(
         names,
@@ -986,12 +981,8 @@ async fn the_listing_pages_newest_first_and_filters() {
     )
     .await;
     assert_eq!(bad.status, 400);
-    let mut names: Vec<String> = bad.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_owned())
-        .collect();
+    let problem = bad.json();
+    let mut names = offending(&problem);
     names.sort();
     assert_eq!(names, ["colour", "cursor", "limit", "status"]);
 

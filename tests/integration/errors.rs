@@ -6,17 +6,7 @@ use actix_web::test::TestRequest;
 use naeringsareal::app::app;
 use naeringsareal::config::DbConfig;
 
-use crate::common::{TestDb, app_on, get, send};
-
-/// The names of the offending parameters in a problem body.
-fn offending(problem: &serde_json::Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect()
-}
+use crate::common::{TestDb, app_on, get, offending, send};
 
 #[actix_web::test]
 async fn bad_query_parameters_are_400_naming_each_one() {
