@@ -670,22 +670,21 @@ pub async fn get_schema(
         .iter()
         .map(|name| {
             let queryable = QUERYABLES.iter().find(|(n, _, _)| n == name);
+            // Only the geometry has no kind schema, and it is not a property.
             let type_of = match (*name, queryable) {
-                (_, Some((_, _, kind))) => kind_schema(*kind),
+                (_, Some((_, _, kind))) => kind_schema(*kind).unwrap_or_default(),
                 ("previously_part_of", _) => {
-                    Some(json!({"type": "array", "items": {"type": "string", "format": "uuid"}}))
+                    json!({"type": "array", "items": {"type": "string", "format": "uuid"}})
                 }
-                ("cadastral_units", _) => {
-                    Some(json!({"type": "array", "items": {"type": "string"}}))
-                }
-                ("documents", _) => Some(json!({"type": "array", "items": {"type": "object"}})),
-                ("area_daa", _) => Some(json!({"type": "number"})),
-                ("version", _) => Some(json!({"type": "integer"})),
-                ("demo" | "published", _) => Some(json!({"type": "boolean"})),
-                ("ended_at", _) => Some(json!({"type": "string", "format": "date-time"})),
-                _ => Some(json!({"type": "string"})),
+                ("cadastral_units", _) => json!({"type": "array", "items": {"type": "string"}}),
+                ("documents", _) => json!({"type": "array", "items": {"type": "object"}}),
+                ("area_daa", _) => json!({"type": "number"}),
+                ("version", _) => json!({"type": "integer"}),
+                ("demo" | "published", _) => json!({"type": "boolean"}),
+                ("ended_at", _) => json!({"type": "string", "format": "date-time"}),
+                _ => json!({"type": "string"}),
             };
-            ((*name).to_owned(), type_of.unwrap_or(json!({})))
+            ((*name).to_owned(), type_of)
         })
         .collect();
     let base = state.base_url(&req);
