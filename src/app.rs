@@ -28,6 +28,8 @@ pub struct AppState {
     pub api: ApiConfig,
     /// The public base URL, if configured; otherwise each request's own.
     pub public_url: Option<Url>,
+    /// The plots on offer, in memory, for site matching.
+    pub candidates: std::sync::Arc<plots::matching::candidates::Candidates>,
 }
 
 impl AppState {
@@ -45,17 +47,6 @@ impl AppState {
     /// A connection from the pool, or 503 when none comes in time.
     pub async fn conn(&self) -> Result<crate::db::DbConn, ApiError> {
         Ok(self.pool.get().await?)
-    }
-
-    /// A second connection, for work that can run beside the first, if one
-    /// is free this instant. It never waits: requests that each hold one
-    /// connection and wait for another could starve one another.
-    pub async fn spare_conn(&self) -> Option<crate::db::DbConn> {
-        let timeouts = deadpool::managed::Timeouts {
-            wait: Some(std::time::Duration::ZERO),
-            ..self.pool.timeouts()
-        };
-        self.pool.timeout_get(&timeouts).await.ok()
     }
 }
 

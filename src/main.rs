@@ -277,6 +277,24 @@ async fn run_migrations(db: &DbConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads the plots on offer for site matching at start, so that the first
+/// match does not wait for it. A failure is logged: the first match loads them.
+async fn load_candidates(state: AppState) {
+    let started = std::time::Instant::now();
+    let loaded = match state.conn().await {
+        Ok(mut conn) => state.candidates.refresh(&mut conn).await,
+        Err(e) => Err(e),
+    };
+    match loaded {
+        Ok(()) => tracing::info!(
+            plots = state.candidates.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "site-matching candidates loaded"
+        ),
+        Err(e) => tracing::warn!(error = %e, "loading the site-matching candidates failed"),
+    }
+}
+
 async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     let pool = db::build_pool(&db)?;
     let postgis = db::check_database(&pool).await?;
@@ -285,7 +303,9 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         pool,
         api: server.api.clone(),
         public_url: server.public_url.clone(),
+        candidates: Default::default(),
     };
+    tokio::spawn(load_candidates(state.clone()));
     let mut http = actix_web::HttpServer::new(move || app(state.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)

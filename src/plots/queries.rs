@@ -94,6 +94,14 @@ pub struct PlotRow {
     pub version: i32,
 }
 
+impl PlotRow {
+    /// Whether the plot is on offer: open, published and available. Only
+    /// such plots are candidates for site matching.
+    pub fn is_on_offer(&self) -> bool {
+        self.ended_at.is_none() && self.published && self.status == "available"
+    }
+}
+
 /// A box: west, south, east, north, in the CRS `srid` (x first).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bbox {
@@ -375,70 +383,22 @@ pub async fn count_all(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     plots::table.select(count_star()).get_result(conn).await
 }
 
-/// Where the search for full matches stops: ids are random (UUID v4), so
-/// ids below this one are about a sixteenth of the candidates.
-const FULL_MATCH_ID_BOUND: Uuid = Uuid::from_u128(1 << 124);
-
-/// The `limit` plots that pass `hard` with the highest `score` (ties by
-/// id), best first, with their boundaries in CRS84. Ranking reads only the
-/// id and the score, so that, with the matching indexes (`plots_match_idx`
-/// by id, `plots_match_land_use_idx` by land use), it does not read the
-/// table; the winners' rows are read by id afterwards.
-///
-/// A plot that meets every stated need scores exactly 1, the most there is
-/// (see `Needs::score_sql`), so when `limit` such plots exist the answer is
-/// the first `limit` of them by id. Looking for them in id order stops as
-/// soon as they are found instead of scoring every candidate. The look is
-/// bounded to ids below `FULL_MATCH_ID_BOUND`, so that needs few plots meet
-/// in full cost little more than the full ranking that follows; whatever the
-/// bound, the plots found are the full matches with the smallest ids.
-pub async fn best_matches(
+/// The plots with these ids, ended or not, in the order of `ids`, their
+/// boundaries in `crs`; ids of no plot are left out.
+pub async fn get_many(
     conn: &mut AsyncPgConnection,
-    hard: super::filter::Filter,
-    score: super::filter::Number,
-    limit: i64,
+    ids: &[Uuid],
+    crs: Crs,
 ) -> QueryResult<Vec<Plot>> {
-    let filter = PlotFilter {
-        cql: Some(hard),
-        ..PlotFilter::default()
-    };
-    let mut ids: Vec<Uuid> = filtered(&filter)
-        .select(plots::id)
-        .filter(score.clone().ge(1.0))
-        .filter(plots::id.lt(FULL_MATCH_ID_BOUND))
-        .order(plots::id.asc())
-        .limit(limit)
-        .load(conn)
-        .await?;
-    if (ids.len() as i64) < limit {
-        ids = filtered(&filter)
-            .select(plots::id)
-            .order((score.desc(), plots::id.asc()))
-            .limit(limit)
-            .load(conn)
-            .await?;
-    }
-    let mut best: Vec<Plot> = plots::table
-        .filter(plots::id.eq_any(&ids))
-        .select((geometry_json(Crs::CRS84), PlotRow::as_select()))
+    let mut found: Vec<Plot> = plots::table
+        .filter(plots::id.eq_any(ids))
+        .into_boxed()
+        .select((geometry_json(crs), PlotRow::as_select()))
         .load::<(String, PlotRow)>(conn)
         .await?
         .into_iter()
         .map(|(geometry, row)| Plot { geometry, row })
         .collect();
-    best.sort_by_key(|plot| ids.iter().position(|id| *id == plot.row.id));
-    Ok(best)
-}
-
-/// How many open, published plots pass `hard` (an index-only scan of one
-/// of the matching indexes).
-pub async fn count_candidates(
-    conn: &mut AsyncPgConnection,
-    hard: super::filter::Filter,
-) -> QueryResult<i64> {
-    let filter = PlotFilter {
-        cql: Some(hard),
-        ..PlotFilter::default()
-    };
-    filtered(&filter).count().get_result(conn).await
+    found.sort_by_key(|plot| ids.iter().position(|id| *id == plot.row.id));
+    Ok(found)
 }

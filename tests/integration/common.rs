@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::test;
+use actix_web::test::{self, TestRequest};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use naeringsareal::app::{AppState, app};
 use naeringsareal::config::{ApiConfig, DbConfig};
@@ -181,6 +181,7 @@ impl TestDb {
             pool: db::build_pool(&DbConfig::for_url(&self.url)).unwrap(),
             api,
             public_url: None,
+            candidates: Default::default(),
         }
     }
 }
@@ -287,6 +288,27 @@ pub async fn key(db: &TestDb, name: &str, role: naeringsareal::auth::Role) -> St
 /// `Authorization: Bearer <key>`.
 pub fn bearer(key: &str) -> (&'static str, String) {
     ("authorization", format!("Bearer {key}"))
+}
+
+/// POST of a new plot with a planner's key.
+pub fn post_plot(key: &str, body: &Value) -> actix_http::Request {
+    TestRequest::post()
+        .uri("/collections/plots/items")
+        .insert_header(bearer(key))
+        .insert_header(("content-type", "application/geo+json"))
+        .set_payload(body.to_string())
+        .to_request()
+}
+
+/// A merge-patch of a plot with a planner's key and `If-Match`.
+pub fn patch_plot(key: &str, id: &str, etag: &str, patch: &Value) -> actix_http::Request {
+    TestRequest::patch()
+        .uri(&format!("/collections/plots/items/{id}"))
+        .insert_header(bearer(key))
+        .insert_header(("content-type", "application/merge-patch+json"))
+        .insert_header(("if-match", etag))
+        .set_payload(patch.to_string())
+        .to_request()
 }
 
 /// A valid new plot near Drammen (about 100 m × 110 m), as a GeoJSON Feature.

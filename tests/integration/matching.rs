@@ -102,8 +102,7 @@ async fn plots_are_ranked_by_fit_with_the_reasons() {
         assert!((mean - score).abs() < 0.002, "{mean} vs {score}");
         assert!(f["geometry"]["type"] == "MultiPolygon");
     }
-    // The database's ranking is the scores' ranking: the best three are the
-    // first three of the whole list.
+    // The best three are the first three of the whole list.
     let mut top = needs.clone();
     top["limit"] = json!(3);
     let top = send(&app, match_request(&top)).await.json();
@@ -175,60 +174,186 @@ async fn bad_needs_are_refused_with_reasons() {
     assert_eq!(wrong_type.status, 415);
 }
 
+/// Needs that only a plot priced at 1 NOK/m² or less meets (the demo has none).
+fn nearly_free() -> Value {
+    json!({"max_price_nok_per_m2": 1, "required": ["max_price_nok_per_m2"], "limit": 100})
+}
+
+/// The ids of the plots matched for `needs`, sorted.
+async fn matched<S, B>(app: &S, needs: &Value) -> Vec<String>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let answer = send(app, match_request(needs)).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let body = answer.json();
+    let mut ids: Vec<String> = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        body["candidates"],
+        ids.len(),
+        "all candidates fit in a page"
+    );
+    ids.sort();
+    ids
+}
+
+async fn sql(conn: &mut diesel_async::AsyncPgConnection, statement: &str) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(statement).execute(conn).await.unwrap();
+}
+
 #[actix_web::test]
-async fn full_matches_found_in_id_order_are_the_ranking_s_top() {
-    // Plots that meet every stated need score 1 and are looked for first,
-    // in id order, among the smallest ids. Three copies of an available
-    // industry plot get ids at the very start of the id space, so that the
-    // answer for `limit: 3` comes from that search; it must be what the full
-    // ranking says.
+async fn matching_sees_each_write_through_the_api_at_once() {
+    // The service matches from its own copy of the plots on offer: every
+    // write must reach it before the next match.
     let db = TestDb::with_demo().await;
     let app = app_on(&db).await;
-    let ids = [
-        "00000000-0000-4000-8000-000000000003",
-        "00000000-0000-4000-8000-000000000001",
-        "00000000-0000-4000-8000-000000000002",
-    ];
-    for (n, id) in ids.iter().enumerate() {
-        copy_plot(&db, "DRM-0007", id, &format!("DRM-09{n:02}")).await;
-    }
-    let original = get(
-        &app,
-        &format!("/collections/plots/items/{}", id_of(&db, "DRM-0007").await),
-    )
-    .await
-    .json();
-    let p = &original["properties"];
-    assert_eq!(p["status"], "available", "the copied plot must be free");
-    let area = p["area_m2"].as_f64().unwrap();
-    let needs = |limit: u32| {
-        json!({
-            "land_use": [p["land_use"]],
-            "area_m2": {"min": area * 0.9, "max": area * 1.1},
-            "location_class": [p["location_class"]],
-            "limit": limit
-        })
-    };
-    let ids_of = |answer: &Value| -> Vec<String> {
-        answer["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    let top = send(&app, match_request(&needs(3))).await.json();
-    let mut expected: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
-    expected.sort();
-    assert_eq!(ids_of(&top), expected);
-    assert!(
-        top["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["properties"]["match_score"] == 1.0)
+    let kari = key(&db, "kari", naeringsareal::auth::Role::Planner).await;
+    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+
+    let mut plot = new_plot("TST-91");
+    plot["properties"]["price_nok_per_m2"] = json!(1);
+    let created = send(&app, post_plot(&kari, &plot)).await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
     );
-    let all = send(&app, match_request(&needs(100))).await.json();
-    assert_eq!(ids_of(&all)[..3], ids_of(&top)[..]);
-    assert_eq!(top["candidates"], all["candidates"]);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(matched(&app, &nearly_free()).await, [id.as_str()]);
+
+    let dearer = send(
+        &app,
+        patch_plot(
+            &kari,
+            &id,
+            created.header("etag").unwrap(),
+            &json!({"properties": {"price_nok_per_m2": 900}}),
+        ),
+    )
+    .await;
+    assert_eq!(dearer.status, 200);
+    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+
+    let cheap = send(
+        &app,
+        patch_plot(
+            &kari,
+            &id,
+            dearer.header("etag").unwrap(),
+            &json!({"properties": {"price_nok_per_m2": 0}}),
+        ),
+    )
+    .await;
+    assert_eq!(cheap.status, 200);
+    assert_eq!(matched(&app, &nearly_free()).await, [id.as_str()]);
+
+    // Reserved: not on offer any more, so not a candidate.
+    let reserved = send(
+        &app,
+        patch_plot(
+            &kari,
+            &id,
+            cheap.header("etag").unwrap(),
+            &json!({"properties": {"status": "reserved"}}),
+        ),
+    )
+    .await;
+    assert_eq!(reserved.status, 200);
+    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+    let available = send(
+        &app,
+        patch_plot(
+            &kari,
+            &id,
+            reserved.header("etag").unwrap(),
+            &json!({"properties": {"status": "available"}}),
+        ),
+    )
+    .await;
+    assert_eq!(available.status, 200);
+    assert_eq!(matched(&app, &nearly_free()).await, [id.as_str()]);
+
+    // Retired.
+    let retired = send(
+        &app,
+        TestRequest::delete()
+            .uri(&format!("/collections/plots/items/{id}?reason=sold"))
+            .insert_header(bearer(&kari))
+            .insert_header(("if-match", available.header("etag").unwrap()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        retired.status,
+        204,
+        "{}",
+        String::from_utf8_lossy(&retired.body)
+    );
+    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+}
+
+#[actix_web::test]
+async fn a_write_still_running_at_one_match_is_seen_by_the_next() {
+    // A writer that began before a match and commits after it, while a later
+    // writer committed before it: the match cannot see the first write, the
+    // next one must (remembering the newest write seen would miss it).
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+    let (first, second) = (id_of(&db, "DRM-0007").await, id_of(&db, "DRM-0001").await);
+
+    let mut slow = db.conn().await;
+    sql(&mut slow, "BEGIN").await;
+    sql(
+        &mut slow,
+        "UPDATE plots SET price_nok_per_m2 = 1 WHERE reference = 'DRM-0007'",
+    )
+    .await;
+    sql(
+        &mut db.conn().await,
+        "UPDATE plots SET price_nok_per_m2 = 1 WHERE reference = 'DRM-0001'",
+    )
+    .await;
+    assert_eq!(matched(&app, &nearly_free()).await, [second.as_str()]);
+
+    sql(&mut slow, "COMMIT").await;
+    let mut both = vec![first, second];
+    both.sort();
+    assert_eq!(matched(&app, &nearly_free()).await, both);
+}
+
+#[actix_web::test]
+async fn matching_sees_access_distances_derived_again_when_a_reference_place_is_added() {
+    // A new port derives every plot's port distance again, without a new
+    // version of any plot; matching must see the new distances.
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let plot = id_of(&db, "DRM-0007").await;
+    let at_the_port =
+        json!({"max_port_distance_m": 0, "required": ["max_port_distance_m"], "limit": 100});
+    assert!(!matched(&app, &at_the_port).await.contains(&plot));
+    sql(
+        &mut db.conn().await,
+        "INSERT INTO reference_places (kind, name, geom) \
+         SELECT 'port', 'Testhavna', ST_PointOnSurface(geom) FROM plots WHERE reference = 'DRM-0007'",
+    )
+    .await;
+    assert!(matched(&app, &at_the_port).await.contains(&plot));
 }

@@ -7,25 +7,6 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-fn post_plot(key: &str, body: &Value) -> actix_http::Request {
-    TestRequest::post()
-        .uri("/collections/plots/items")
-        .insert_header(bearer(key))
-        .insert_header(("content-type", "application/geo+json"))
-        .set_payload(body.to_string())
-        .to_request()
-}
-
-fn patch_plot(key: &str, id: &str, etag: &str, patch: &Value) -> actix_http::Request {
-    TestRequest::patch()
-        .uri(&format!("/collections/plots/items/{id}"))
-        .insert_header(bearer(key))
-        .insert_header(("content-type", "application/merge-patch+json"))
-        .insert_header(("if-match", etag))
-        .set_payload(patch.to_string())
-        .to_request()
-}
-
 #[actix_web::test]
 async fn a_planner_adds_changes_replaces_and_retires_a_plot() {
     let db = TestDb::with_demo().await;

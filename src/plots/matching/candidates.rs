@@ -1,0 +1,440 @@
+//! The plots on offer (open, published, available), as site matching needs
+//! them: only the columns it judges by, held in the service's memory.
+//! Scoring every one of them in memory takes a few milliseconds where the
+//! database took hundreds at 1M plots.
+//!
+//! The copy is kept current, not rebuilt: before each match, [`Candidates::refresh`]
+//! reads the plots written since it last looked. "Since" is the database's
+//! snapshot at the last look (`pg_current_snapshot()`), and a plot was
+//! written since when the transaction that last wrote it (kept in
+//! `plot_changes` by a trigger) is not visible in that snapshot. That holds
+//! whoever wrote: this service, another instance of it, or SQL by hand; and
+//! it includes the transactions still running at the last look, which a
+//! counter or a timestamp would miss. A match therefore sees every write
+//! committed before it began, as a query on the table would.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::fmt;
+use std::sync::RwLock;
+
+use chrono::NaiveDate;
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryStreamExt;
+use uuid::Uuid;
+
+use super::Needs;
+use crate::error::ApiError;
+use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
+use crate::plots::queries::PlotRow;
+
+/// What matching judges a plot by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub area_m2: Option<f64>,
+    pub land_use: i32,
+    pub location_class: LocationClass,
+    pub port_distance_m: Option<i32>,
+    pub rail_terminal_distance_m: Option<i32>,
+    pub motorway_distance_m: Option<i32>,
+    pub station_distance_m: Option<i32>,
+    pub power_capacity_kw: Option<i32>,
+    pub available_from: Option<NaiveDate>,
+    pub price_nok_per_m2: Option<i32>,
+    pub offer_type: OfferType,
+    pub contamination: Contamination,
+    pub focus_areas: FocusAreas,
+}
+
+/// A set of focus areas, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FocusAreas(u8);
+
+impl FocusAreas {
+    pub fn contains(self, area: FocusArea) -> bool {
+        self.0 & (1 << area as u8) != 0
+    }
+
+    fn insert(&mut self, area: FocusArea) {
+        self.0 |= 1 << area as u8;
+    }
+}
+
+impl fmt::Display for FocusAreas {
+    /// The areas in the order of the code list, comma-separated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use strum::VariantNames;
+        let names = FocusArea::VARIANTS
+            .iter()
+            .filter(|name| name.parse().is_ok_and(|area| self.contains(area)));
+        for (i, name) in names.enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// A plot's matching columns as the database has them (codes as text).
+#[derive(Debug, QueryableByName)]
+struct CandidateRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Nullable<Double>)]
+    area_m2: Option<f64>,
+    #[diesel(sql_type = Integer)]
+    land_use: i32,
+    #[diesel(sql_type = Text)]
+    location_class: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    port_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    rail_terminal_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    motorway_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    station_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    power_capacity_kw: Option<i32>,
+    #[diesel(sql_type = Nullable<Date>)]
+    available_from: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    price_nok_per_m2: Option<i32>,
+    #[diesel(sql_type = Text)]
+    offer_type: String,
+    #[diesel(sql_type = Text)]
+    contamination: String,
+    #[diesel(sql_type = Array<Nullable<Text>>)]
+    focus_areas: Vec<Option<String>>,
+    /// Open, published and available (see [`PlotRow::is_on_offer`]).
+    #[diesel(sql_type = Bool)]
+    on_offer: bool,
+}
+
+/// The columns of a [`CandidateRow`] but `on_offer`, from `plots AS p`.
+const COLUMNS: &str = "p.id, p.area_m2, p.land_use, p.location_class, p.port_distance_m, \
+     p.rail_terminal_distance_m, p.motorway_distance_m, p.station_distance_m, \
+     p.power_capacity_kw, p.available_from, p.price_nok_per_m2, p.offer_type, \
+     p.contamination, p.focus_areas";
+
+/// Open, published and available: the plots on offer (see
+/// [`PlotRow::is_on_offer`]).
+const ON_OFFER: &str = "p.ended_at IS NULL AND p.published AND p.status = 'available'";
+
+impl TryFrom<&CandidateRow> for Candidate {
+    type Error = anyhow::Error;
+
+    fn try_from(row: &CandidateRow) -> anyhow::Result<Self> {
+        let code = |kind: &str, value: &str| {
+            anyhow::anyhow!("plot {}: {kind} `{value}` is not in the code list", row.id)
+        };
+        let mut focus_areas = FocusAreas::default();
+        for name in row.focus_areas.iter().flatten() {
+            focus_areas.insert(name.parse().map_err(|_| code("focus area", name))?);
+        }
+        Ok(Candidate {
+            area_m2: row.area_m2,
+            land_use: row.land_use,
+            location_class: row
+                .location_class
+                .parse()
+                .map_err(|_| code("location class", &row.location_class))?,
+            port_distance_m: row.port_distance_m,
+            rail_terminal_distance_m: row.rail_terminal_distance_m,
+            motorway_distance_m: row.motorway_distance_m,
+            station_distance_m: row.station_distance_m,
+            power_capacity_kw: row.power_capacity_kw,
+            available_from: row.available_from,
+            price_nok_per_m2: row.price_nok_per_m2,
+            offer_type: row
+                .offer_type
+                .parse()
+                .map_err(|_| code("offer type", &row.offer_type))?,
+            contamination: row
+                .contamination
+                .parse()
+                .map_err(|_| code("contamination", &row.contamination))?,
+            focus_areas,
+        })
+    }
+}
+
+impl TryFrom<&PlotRow> for Candidate {
+    type Error = anyhow::Error;
+
+    fn try_from(plot: &PlotRow) -> anyhow::Result<Self> {
+        Candidate::try_from(&CandidateRow {
+            id: plot.id,
+            area_m2: plot.area_m2,
+            land_use: plot.land_use,
+            location_class: plot.location_class.clone(),
+            port_distance_m: plot.port_distance_m,
+            rail_terminal_distance_m: plot.rail_terminal_distance_m,
+            motorway_distance_m: plot.motorway_distance_m,
+            station_distance_m: plot.station_distance_m,
+            power_capacity_kw: plot.power_capacity_kw,
+            available_from: plot.available_from,
+            price_nok_per_m2: plot.price_nok_per_m2,
+            offer_type: plot.offer_type.clone(),
+            contamination: plot.contamination.clone(),
+            focus_areas: plot.focus_areas.clone(),
+            on_offer: plot.is_on_offer(),
+        })
+    }
+}
+
+/// The best candidates for some needs.
+#[derive(Debug)]
+pub struct Ranking {
+    /// Their ids, best first (ties by id).
+    pub best: Vec<Uuid>,
+    /// How many plots meet every hard requirement.
+    pub candidates: usize,
+}
+
+/// The plots on offer, by id, kept current from the database.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    plots: RwLock<HashMap<Uuid, Candidate>>,
+    /// The snapshot the copy is current as of (`None` before the first
+    /// look). Its lock also puts the refreshes in a line, so that none
+    /// applies an older look over a newer one.
+    as_of: tokio::sync::Mutex<Option<String>>,
+}
+
+impl Candidates {
+    /// Brings the copy up to date with every write committed before this
+    /// call: on the first call, all the plots on offer; then the plots
+    /// written since the last call, which join, change or leave the copy.
+    pub async fn refresh(&self, conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
+        let mut as_of = self.as_of.lock().await;
+        let since = as_of.clone();
+        // The first load goes straight into a new map; later changes are
+        // few, and are applied once read.
+        let mut loaded = HashMap::new();
+        let mut changes = Vec::new();
+        let snapshot = conn
+            .build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run(async |conn| {
+                read_since(conn, since.as_deref(), |id, candidate| {
+                    match (&since, candidate) {
+                        (None, Some(candidate)) => {
+                            loaded.insert(id, candidate);
+                        }
+                        (None, None) => {}
+                        (Some(_), candidate) => changes.push((id, candidate)),
+                    }
+                })
+                .await
+            })
+            .await?;
+        let mut plots = self.plots.write().unwrap_or_else(|e| e.into_inner());
+        if since.is_none() {
+            *plots = loaded;
+        }
+        for (id, candidate) in changes {
+            match candidate {
+                Some(candidate) => plots.insert(id, candidate),
+                None => plots.remove(&id),
+            };
+        }
+        drop(plots);
+        *as_of = Some(snapshot);
+        Ok(())
+    }
+
+    /// How many plots the copy holds.
+    pub fn len(&self) -> usize {
+        self.plots.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether the copy holds no plots.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `limit` candidates with the highest score for `needs`, among
+    /// those meeting every hard requirement (ties by id), and how many meet
+    /// them. One pass over the copy, keeping the best in a heap.
+    pub fn rank(&self, needs: &Needs, limit: usize) -> Ranking {
+        let required = needs.required_bits();
+        let plots = self.plots.read().unwrap_or_else(|e| e.into_inner());
+        let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 1);
+        let mut candidates = 0;
+        for (id, plot) in plots.iter() {
+            let Some(score) = needs.score(plot, required) else {
+                continue;
+            };
+            candidates += 1;
+            let ranked = Ranked { score, id: *id };
+            if best.len() < limit {
+                best.push(ranked);
+            } else if let Some(mut worst) = best.peek_mut()
+                && ranked < *worst
+            {
+                *worst = ranked;
+            }
+        }
+        Ranking {
+            best: best.into_sorted_vec().into_iter().map(|r| r.id).collect(),
+            candidates,
+        }
+    }
+}
+
+/// The database's snapshot now, and the plots on offer (`since` is `None`)
+/// or the plots written since the snapshot `since`. Run in a repeatable-read
+/// transaction, both statements see one snapshot: the rows read are exactly
+/// what the snapshot returned sees. Each plot read goes to `found` as soon as
+/// it is read: `Some` when it is on offer, `None` when it is not (any more).
+async fn read_since(
+    conn: &mut AsyncPgConnection,
+    since: Option<&str>,
+    mut found: impl FnMut(Uuid, Option<Candidate>) + Send,
+) -> Result<String, ApiError> {
+    let snapshot = diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+        .get_result::<Snapshot>(conn)
+        .await?
+        .snapshot;
+    let query = match since {
+        None => diesel::sql_query(format!(
+            "SELECT {COLUMNS}, true AS on_offer FROM plots p WHERE {ON_OFFER}"
+        ))
+        .into_boxed(),
+        // The index on change_xid finds the transactions from the oldest one
+        // running at `since` on; of those, the ones `since` could not see
+        // wrote since.
+        Some(since) => diesel::sql_query(format!(
+            "SELECT {COLUMNS}, ({ON_OFFER}) AS on_offer \
+             FROM plot_changes c JOIN plots p ON p.id = c.plot_id \
+             WHERE c.change_xid >= $1::xid8 \
+               AND NOT pg_visible_in_snapshot(c.change_xid, $2::pg_snapshot)"
+        ))
+        .into_boxed()
+        .bind::<Text, _>(snapshot_xmin(since).to_owned())
+        .bind::<Text, _>(since.to_owned()),
+    };
+    let mut rows = query.load_stream::<CandidateRow>(conn).await?;
+    while let Some(row) = rows.try_next().await? {
+        let candidate = match row.on_offer {
+            true => Some(Candidate::try_from(&row)?),
+            false => None,
+        };
+        found(row.id, candidate);
+    }
+    Ok(snapshot)
+}
+
+#[derive(QueryableByName)]
+struct Snapshot {
+    #[diesel(sql_type = Text)]
+    snapshot: String,
+}
+
+/// The oldest transaction still running when `snapshot` was taken: the
+/// first field of its text form `xmin:xmax:xip,…`.
+fn snapshot_xmin(snapshot: &str) -> &str {
+    snapshot.split(':').next().unwrap_or(snapshot)
+}
+
+/// A scored candidate, ordered best first: higher score, then lower id.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    score: f64,
+    id: Uuid,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then_with(|| self.id.cmp(&other.id))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plot(land_use: i32, area_m2: f64) -> Candidate {
+        Candidate {
+            area_m2: Some(area_m2),
+            land_use,
+            location_class: LocationClass::C,
+            port_distance_m: None,
+            rail_terminal_distance_m: None,
+            motorway_distance_m: None,
+            station_distance_m: None,
+            power_capacity_kw: None,
+            available_from: None,
+            price_nok_per_m2: None,
+            offer_type: OfferType::Sale,
+            contamination: Contamination::None,
+            focus_areas: FocusAreas::default(),
+        }
+    }
+
+    #[test]
+    fn ranking_keeps_the_best_that_meet_the_hard_requirements_ties_by_id() {
+        let candidates = Candidates::default();
+        {
+            let mut plots = candidates.plots.write().unwrap();
+            // Industry (1340) is required; 20 000 m² is preferred.
+            plots.insert(Uuid::from_u128(1), plot(1340, 10_000.0)); // 0.75
+            plots.insert(Uuid::from_u128(2), plot(1340, 20_000.0)); // 1
+            plots.insert(Uuid::from_u128(3), plot(1300, 20_000.0)); // not a candidate
+            plots.insert(Uuid::from_u128(4), plot(1340, 10_000.0)); // 0.75
+            plots.insert(Uuid::from_u128(5), plot(1340, 5_000.0)); // 0.625
+            plots.insert(Uuid::from_u128(6), plot(1340, 25_000.0)); // 1
+        }
+        let needs: Needs = serde_json::from_value(serde_json::json!({
+            "land_use": [1340], "area_m2": {"min": 20000}, "required": ["land_use"]
+        }))
+        .unwrap();
+        let ids = |limit| -> Vec<u128> {
+            let ranking = candidates.rank(&needs, limit);
+            assert_eq!(ranking.candidates, 5);
+            ranking.best.iter().map(|id| id.as_u128()).collect()
+        };
+        assert_eq!(ids(3), [2, 6, 1]);
+        assert_eq!(ids(10), [2, 6, 1, 4, 5]);
+        assert_eq!(ids(1), [2]);
+    }
+
+    #[test]
+    fn the_snapshot_s_xmin_is_its_first_field() {
+        assert_eq!(snapshot_xmin("745:749:745,747"), "745");
+        assert_eq!(snapshot_xmin("750:750:"), "750");
+    }
+
+    #[test]
+    fn focus_areas_print_in_code_list_order() {
+        let mut areas = FocusAreas::default();
+        areas.insert(FocusArea::General);
+        areas.insert(FocusArea::PortLogistics);
+        assert!(areas.contains(FocusArea::General));
+        assert!(!areas.contains(FocusArea::Health));
+        assert_eq!(areas.to_string(), "port_logistics, general");
+    }
+}

@@ -1,0 +1,482 @@
+//! Site matching: a company states its needs; the registry returns the
+//! plots ranked by fit, each with a score and the reasons (which needs it
+//! meets, which it misses and by how much). Needs named in `required` are
+//! hard: a plot that misses one is not a candidate. The others are
+//! preferences: each scores from 0 to 1 (full when met, less the further it
+//! misses) and the plot's score is the mean over every stated need.
+//!
+//! The service scores the available plots in memory ([`candidates`]), kept
+//! current from the database before each match, and reads from the database
+//! only the few plots it returns.
+
+pub mod candidates;
+
+use actix_web::post;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, VariantNames};
+
+use self::candidates::Candidate;
+use super::codes::{Contamination, FocusArea, LocationClass, OfferType};
+use crate::error::FieldError;
+
+/// A range of plot area in m².
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaRange {
+    /// At least this many m².
+    pub min: Option<f64>,
+    /// At most this many m².
+    pub max: Option<f64>,
+}
+
+/// What a company needs.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Needs {
+    /// Plot area in m² (20 daa is 20000).
+    pub area_m2: Option<AreaRange>,
+    /// Acceptable SOSI land-use codes.
+    pub land_use: Option<Vec<i32>>,
+    /// Acceptable ABC location classes.
+    pub location_class: Option<Vec<LocationClass>>,
+    /// Farthest acceptable distance to a port, in metres.
+    pub max_port_distance_m: Option<f64>,
+    /// … to a rail freight terminal.
+    pub max_rail_terminal_distance_m: Option<f64>,
+    /// … to a motorway junction.
+    pub max_motorway_distance_m: Option<f64>,
+    /// … to a train station.
+    pub max_station_distance_m: Option<f64>,
+    /// Least power capacity, in kW.
+    pub min_power_kw: Option<f64>,
+    /// The plot must be available by this date.
+    pub available_by: Option<NaiveDate>,
+    /// Highest acceptable price, NOK per m² (sale).
+    pub max_price_nok_per_m2: Option<f64>,
+    /// Sale or lease (`sale_or_lease` plots fit either).
+    pub offer_type: Option<OfferType>,
+    /// The plan's focus area the company belongs to.
+    pub focus_area: Option<FocusArea>,
+    /// Ground free of known or suspected contamination.
+    pub no_contamination: Option<bool>,
+    /// Which of the needs above are hard requirements (by name); the rest are preferences.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// How many plots to return, 1–100 (default 10).
+    pub limit: Option<u32>,
+}
+
+/// The needs a company can state, by the names `required` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, AsRefStr, VariantNames, EnumIter)]
+#[strum(serialize_all = "snake_case")]
+pub enum Need {
+    AreaM2,
+    LandUse,
+    LocationClass,
+    MaxPortDistanceM,
+    MaxRailTerminalDistanceM,
+    MaxMotorwayDistanceM,
+    MaxStationDistanceM,
+    MinPowerKw,
+    AvailableBy,
+    MaxPriceNokPerM2,
+    OfferType,
+    FocusArea,
+    NoContamination,
+}
+
+impl Need {
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// One need, met or missed, for one plot.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reason {
+    /// The need.
+    pub need: String,
+    /// Whether the plot meets it.
+    pub met: bool,
+    /// Whether it was a hard requirement.
+    pub required: bool,
+    /// What the plot has, against what was asked, and by how much it misses.
+    pub detail: String,
+    /// This need's share of the score, 0 to 1.
+    pub score: f64,
+}
+
+impl Needs {
+    /// Every problem with the needs at once.
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        for name in &self.required {
+            match name.parse::<Need>() {
+                Err(_) => errors.push(FieldError::new(
+                    "required",
+                    format!(
+                        "`{name}` is not a need; needs: {}",
+                        Need::VARIANTS.join(", ")
+                    ),
+                )),
+                Ok(need) if !self.given(need) => errors.push(FieldError::new(
+                    "required",
+                    format!("`{name}` is required but not stated"),
+                )),
+                Ok(_) => {}
+            }
+        }
+        let positive = [
+            ("max_port_distance_m", self.max_port_distance_m),
+            (
+                "max_rail_terminal_distance_m",
+                self.max_rail_terminal_distance_m,
+            ),
+            ("max_motorway_distance_m", self.max_motorway_distance_m),
+            ("max_station_distance_m", self.max_station_distance_m),
+            ("min_power_kw", self.min_power_kw),
+            ("max_price_nok_per_m2", self.max_price_nok_per_m2),
+        ];
+        for (name, value) in positive {
+            if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                errors.push(FieldError::new(name, "must be a number of at least 0"));
+            }
+        }
+        if let Some(AreaRange { min, max }) = self.area_m2 {
+            if min.is_none() && max.is_none() {
+                errors.push(FieldError::new("area_m2", "needs min, max or both"));
+            }
+            if [min, max]
+                .into_iter()
+                .flatten()
+                .any(|v| !v.is_finite() || v < 0.0)
+            {
+                errors.push(FieldError::new(
+                    "area_m2",
+                    "min and max must be numbers of at least 0",
+                ));
+            }
+            if let (Some(a), Some(b)) = (min, max)
+                && a > b
+            {
+                errors.push(FieldError::new("area_m2", "min is above max"));
+            }
+        }
+        if self.land_use.as_ref().is_some_and(Vec::is_empty)
+            || self.location_class.as_ref().is_some_and(Vec::is_empty)
+        {
+            errors.push(FieldError::new("land_use", "lists must not be empty"));
+        }
+        if self.limit.is_some_and(|l| !(1..=100).contains(&l)) {
+            errors.push(FieldError::new("limit", "must be from 1 to 100"));
+        }
+        if !Need::iter().any(|need| self.given(need)) {
+            errors.push(FieldError::new("needs", "state at least one need"));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn given(&self, need: Need) -> bool {
+        match need {
+            Need::AreaM2 => self.area_m2.is_some(),
+            Need::LandUse => self.land_use.is_some(),
+            Need::LocationClass => self.location_class.is_some(),
+            Need::MaxPortDistanceM => self.max_port_distance_m.is_some(),
+            Need::MaxRailTerminalDistanceM => self.max_rail_terminal_distance_m.is_some(),
+            Need::MaxMotorwayDistanceM => self.max_motorway_distance_m.is_some(),
+            Need::MaxStationDistanceM => self.max_station_distance_m.is_some(),
+            Need::MinPowerKw => self.min_power_kw.is_some(),
+            Need::AvailableBy => self.available_by.is_some(),
+            Need::MaxPriceNokPerM2 => self.max_price_nok_per_m2.is_some(),
+            Need::OfferType => self.offer_type.is_some(),
+            Need::FocusArea => self.focus_area.is_some(),
+            Need::NoContamination => self.no_contamination == Some(true),
+        }
+    }
+
+    /// The hard requirements, one bit per need (see [`Need::bit`]); names
+    /// that are not needs are refused by [`Needs::check`].
+    fn required_bits(&self) -> u16 {
+        self.required
+            .iter()
+            .filter_map(|name| name.parse::<Need>().ok())
+            .fold(0, |bits, need| bits | need.bit())
+    }
+
+    /// Judges the plot on each stated need, in a fixed order, calling
+    /// `verdict` with the need, whether the plot meets it, its score (0–1
+    /// once clamped) and what the plot has against what was asked. The
+    /// detail is a closure, formatted only by callers that show it: the
+    /// ranking judges every candidate and never formats.
+    ///
+    /// A met need scores exactly 1, a missed one less, so a plot meeting
+    /// every stated need scores exactly 1 and no other plot does.
+    fn judge(
+        &self,
+        plot: &Candidate,
+        mut verdict: impl FnMut(Need, bool, f64, &dyn Fn() -> String),
+    ) {
+        // A maximum missed by x% scores 1 - x/100 (0 from double the limit on).
+        let mut at_most = |need: Need, limit: Option<f64>, value: Option<i32>, unit: &str| {
+            let Some(limit) = limit else { return };
+            match value.map(f64::from) {
+                None => verdict(need, false, 0.0, &|| "not known".to_owned()),
+                Some(v) if v <= limit => verdict(need, true, 1.0, &|| {
+                    format!("{v:.0} {unit} (at most {limit:.0})")
+                }),
+                Some(v) => verdict(need, false, 1.0 - (v - limit) / limit.max(1.0), &|| {
+                    format!("{v:.0} {unit}: {:.0} {unit} over {limit:.0}", v - limit)
+                }),
+            }
+        };
+        at_most(
+            Need::MaxPortDistanceM,
+            self.max_port_distance_m,
+            plot.port_distance_m,
+            "m to the port",
+        );
+        at_most(
+            Need::MaxRailTerminalDistanceM,
+            self.max_rail_terminal_distance_m,
+            plot.rail_terminal_distance_m,
+            "m to the rail terminal",
+        );
+        at_most(
+            Need::MaxMotorwayDistanceM,
+            self.max_motorway_distance_m,
+            plot.motorway_distance_m,
+            "m to the motorway",
+        );
+        at_most(
+            Need::MaxStationDistanceM,
+            self.max_station_distance_m,
+            plot.station_distance_m,
+            "m to the station",
+        );
+        at_most(
+            Need::MaxPriceNokPerM2,
+            self.max_price_nok_per_m2,
+            plot.price_nok_per_m2,
+            "NOK/m²",
+        );
+        if let Some(AreaRange { min, max }) = self.area_m2 {
+            let area = plot.area_m2.unwrap_or_default();
+            match (min, max) {
+                (Some(lo), _) if area < lo => verdict(Need::AreaM2, false, area / lo, &|| {
+                    format!("{area:.0} m²: {:.0} m² short of {lo:.0}", lo - area)
+                }),
+                (_, Some(hi)) if area > hi => verdict(Need::AreaM2, false, hi / area, &|| {
+                    format!("{area:.0} m²: {:.0} m² over {hi:.0}", area - hi)
+                }),
+                _ => verdict(Need::AreaM2, true, 1.0, &|| format!("{area:.0} m²")),
+            }
+        }
+        if let Some(codes) = &self.land_use {
+            let met = codes.contains(&plot.land_use);
+            verdict(Need::LandUse, met, all_or_nothing(met), &|| {
+                format!("land use {}", plot.land_use)
+            });
+        }
+        if let Some(classes) = &self.location_class {
+            let met = classes.contains(&plot.location_class);
+            verdict(Need::LocationClass, met, all_or_nothing(met), &|| {
+                format!("class {}", plot.location_class.as_ref())
+            });
+        }
+        if let Some(kw) = self.min_power_kw {
+            match plot.power_capacity_kw.map(f64::from) {
+                None => verdict(Need::MinPowerKw, false, 0.0, &|| {
+                    "power capacity not known".to_owned()
+                }),
+                Some(p) if p >= kw => verdict(Need::MinPowerKw, true, 1.0, &|| {
+                    format!("{p:.0} kW (at least {kw:.0})")
+                }),
+                Some(p) => verdict(Need::MinPowerKw, false, p / kw.max(1.0), &|| {
+                    format!("{p:.0} kW: {:.0} kW short", kw - p)
+                }),
+            }
+        }
+        if let Some(by) = self.available_by {
+            match plot.available_from {
+                None => verdict(Need::AvailableBy, true, 1.0, &|| "available now".to_owned()),
+                Some(d) if d <= by => verdict(Need::AvailableBy, true, 1.0, &|| {
+                    format!("available from {d}")
+                }),
+                Some(d) => {
+                    let late = (d - by).num_days();
+                    verdict(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|| {
+                        format!("available from {d}: {late} days late")
+                    })
+                }
+            }
+        }
+        if let Some(offer) = self.offer_type {
+            let met = plot.offer_type == offer || plot.offer_type == OfferType::SaleOrLease;
+            verdict(Need::OfferType, met, all_or_nothing(met), &|| {
+                format!("offered for {}", plot.offer_type.as_ref())
+            });
+        }
+        if let Some(area) = self.focus_area {
+            let met = plot.focus_areas.contains(area);
+            verdict(Need::FocusArea, met, all_or_nothing(met), &|| {
+                format!("suits {}", plot.focus_areas)
+            });
+        }
+        if self.no_contamination == Some(true) {
+            let (met, score) = match plot.contamination {
+                Contamination::None => (true, 1.0),
+                Contamination::Suspected => (false, 0.5),
+                Contamination::Confirmed => (false, 0.0),
+            };
+            verdict(Need::NoContamination, met, score, &|| {
+                format!("contamination: {}", plot.contamination.as_ref())
+            });
+        }
+    }
+
+    /// The plot's exact score (the mean over the stated needs), or `None`
+    /// when it misses a hard requirement (`required` from
+    /// [`Needs::required_bits`]). The ranking calls this for every candidate.
+    pub fn score(&self, plot: &Candidate, required: u16) -> Option<f64> {
+        let (mut sum, mut count, mut missed_hard) = (0.0, 0u32, false);
+        self.judge(plot, |need, met, score, _| {
+            sum += score.clamp(0.0, 1.0);
+            count += 1;
+            missed_hard |= !met && required & need.bit() != 0;
+        });
+        (!missed_hard).then(|| {
+            if count == 0 {
+                1.0
+            } else {
+                sum / f64::from(count)
+            }
+        })
+    }
+
+    /// The plot's score (0–1, the mean over the stated needs, to 3
+    /// decimals) and the reasons.
+    pub fn assess(&self, plot: &Candidate) -> (f64, Vec<Reason>) {
+        let required = self.required_bits();
+        let mut reasons = Vec::new();
+        self.judge(plot, |need, met, score, detail| {
+            reasons.push(Reason {
+                need: need.as_ref().to_owned(),
+                met,
+                required: required & need.bit() != 0,
+                detail: detail(),
+                score: round3(score.clamp(0.0, 1.0)),
+            });
+        });
+        let score = if reasons.is_empty() {
+            1.0
+        } else {
+            reasons.iter().map(|r| r.score).sum::<f64>() / reasons.len() as f64
+        };
+        (round3(score), reasons)
+    }
+}
+
+fn all_or_nothing(met: bool) -> f64 {
+    f64::from(u8::from(met))
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The needs echoed in an answer, as JSON.
+pub fn echo(needs: &Needs) -> Value {
+    serde_json::to_value(needs).unwrap_or(Value::Null)
+}
+
+/// Ranks the plots for `needs`: a GeoJSON FeatureCollection, best first,
+/// each feature with `match_score` and `match_reasons`.
+#[utoipa::path(
+    tag = "Plots",
+    request_body(content = Needs, description = "The company's needs; those named in `required` are hard requirements",
+        example = json!({"area_m2": {"min": 20000}, "land_use": [1340, 1350, 1826], "max_port_distance_m": 3000,
+                         "min_power_kw": 2000, "available_by": "2027-12-31", "no_contamination": true,
+                         "required": ["land_use", "area_m2"], "limit": 10})),
+    responses(
+        (status = 200, description = "The plots, best first", body = Object, content_type = "application/geo+json"),
+        (status = 400, description = "The needs are not valid; every problem is in `errors`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy or unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/collections/plots/match")]
+pub async fn match_plots(
+    req: actix_web::HttpRequest,
+    state: actix_web::web::Data<crate::app::AppState>,
+    payload: actix_web::web::Payload,
+) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+    use crate::error::ApiError;
+    super::edit::check_content_type(&req, &[crate::ogc::media::JSON])?;
+    let body = super::edit::read_body(&req, payload, 64 * 1024).await?;
+    let needs: Needs = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid("body", format!("is not a statement of needs: {e}")))?;
+    needs.check().map_err(ApiError::InvalidParameters)?;
+    let limit = needs.limit.unwrap_or(10) as usize;
+    let mut conn = state.conn().await?;
+    state.candidates.refresh(&mut conn).await?;
+    // Scoring every candidate takes some milliseconds of CPU: on the
+    // blocking pool, not on the worker that serves other requests.
+    let (candidates, ranking_needs) = (state.candidates.clone(), needs.clone());
+    let ranking = actix_web::web::block(move || candidates.rank(&ranking_needs, limit))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let plots = super::queries::get_many(&mut conn, &ranking.best, crate::crs::Crs::CRS84).await?;
+    drop(conn);
+    let mut features = Vec::with_capacity(plots.len());
+    for plot in plots {
+        // A plot taken off offer since the refresh a moment ago is left out.
+        if !plot.row.is_on_offer() {
+            continue;
+        }
+        let (score, reasons) = needs.assess(&Candidate::try_from(&plot.row)?);
+        let feature = super::wire::PlotFeature::from_plot(plot)?;
+        let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
+        value["properties"]["match_score"] = serde_json::json!(score);
+        value["properties"]["match_reasons"] =
+            serde_json::to_value(&reasons).map_err(anyhow::Error::from)?;
+        features.push(value);
+    }
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type(crate::ogc::media::GEOJSON)
+        .json(serde_json::json!({
+            "type": "FeatureCollection",
+            "features": features,
+            "numberReturned": features.len(),
+            "candidates": ranking.candidates,
+            "needs": echo(&needs),
+            "timeStamp": chrono::Utc::now(),
+        })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_need_is_named_as_its_field() {
+        let value = serde_json::to_value(Needs::default()).unwrap();
+        let mut fields: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != "required" && *k != "limit")
+            .collect();
+        let mut names: Vec<&str> = Need::VARIANTS.to_vec();
+        names.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(names, fields);
+    }
+}
