@@ -423,6 +423,26 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_value_misses_its_need() {
+        let candidates = Candidates::default();
+        {
+            let mut plots = candidates.plots.write().unwrap();
+            let priced = |price| Candidate {
+                price_nok_per_m2: price,
+                ..plot(1340, 10_000.0)
+            };
+            plots.insert(Uuid::from_u128(1), priced(None));
+            plots.insert(Uuid::from_u128(2), priced(Some(150)));
+        }
+        let needs: Needs =
+            serde_json::from_value(serde_json::json!({"max_price_nok_per_m2": 100})).unwrap();
+        let ranking = candidates.rank(&needs, 2);
+        assert_eq!(ranking.best, [Uuid::from_u128(2), Uuid::from_u128(1)]);
+        let unknown = &candidates.plots.read().unwrap()[&Uuid::from_u128(1)];
+        assert_eq!(needs.score(unknown, 0), Some(0.0));
+    }
+
+    #[test]
     fn the_snapshot_s_xmin_is_its_first_field() {
         assert_eq!(snapshot_xmin("745:749:745,747"), "745");
         assert_eq!(snapshot_xmin("750:750:"), "750");
