@@ -6,7 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use actix_web::body::MessageBody;
+pub use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -232,11 +232,7 @@ impl Answer {
 }
 
 /// Sends `req` through `app` and reads the answer.
-pub async fn send<S, B>(app: &S, req: actix_http::Request) -> Answer
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+pub async fn send<B: MessageBody>(app: &impl TestApp<B>, req: actix_http::Request) -> Answer {
     let res = test::call_service(app, req).await;
     let status = res.status().as_u16();
     let headers = res.headers().clone();
@@ -249,12 +245,19 @@ where
 }
 
 /// GETs `uri` from `app`.
-pub async fn get<S, B>(app: &S, uri: &str) -> Answer
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+pub async fn get<B: MessageBody>(app: &impl TestApp<B>, uri: &str) -> Answer {
     send(app, test::TestRequest::get().uri(uri).to_request()).await
+}
+
+/// The app under test, as the helpers take it.
+pub trait TestApp<B>:
+    Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
+impl<S, B> TestApp<B> for S where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
 }
 
 /// The app on `db`, as production builds it.

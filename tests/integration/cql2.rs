@@ -44,15 +44,7 @@ fn has_focus(p: &Value, area: &str) -> bool {
         .any(|a| a == area)
 }
 
-async fn answer<S, B>(app: &S, query: &str) -> Answer
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn answer<B: MessageBody>(app: &impl TestApp<B>, query: &str) -> Answer {
     let uri = format!("/collections/plots/items?limit=1000&{query}");
     get(app, &uri).await
 }
@@ -67,15 +59,7 @@ fn answered_refs(a: &Answer) -> BTreeSet<String> {
 }
 
 /// The plots a query selects, by reference; it must answer 200.
-async fn selected<S, B>(app: &S, query: &str) -> BTreeSet<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn selected<B: MessageBody>(app: &impl TestApp<B>, query: &str) -> BTreeSet<String> {
     let a = answer(app, query).await;
     assert_eq!(
         a.status,

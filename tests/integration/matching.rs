@@ -180,15 +180,7 @@ fn nearly_free() -> Value {
 }
 
 /// The ids of the plots matched for `needs`, sorted.
-async fn matched<S, B>(app: &S, needs: &Value) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn matched<B: MessageBody>(app: &impl TestApp<B>, needs: &Value) -> Vec<String> {
     let answer = send(app, match_request(needs)).await;
     assert_eq!(
         answer.status,
@@ -224,7 +216,8 @@ async fn matching_sees_each_write_through_the_api_at_once() {
     let db = TestDb::with_demo().await;
     let app = app_on(&db).await;
     let kari = key(&db, "kari", naeringsareal::auth::Role::Planner).await;
-    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+    let none = Vec::<String>::new();
+    assert_eq!(matched(&app, &nearly_free()).await, none);
 
     let mut plot = new_plot("TST-91");
     plot["properties"]["price_nok_per_m2"] = json!(1);
@@ -236,77 +229,44 @@ async fn matching_sees_each_write_through_the_api_at_once() {
         String::from_utf8_lossy(&created.body)
     );
     let id = created.json()["id"].as_str().unwrap().to_owned();
+    let mut etag = created.header("etag").unwrap().to_owned();
     assert_eq!(matched(&app, &nearly_free()).await, [id.as_str()]);
 
-    let dearer = send(
-        &app,
-        patch_plot(
-            &kari,
-            &id,
-            created.header("etag").unwrap(),
-            &json!({"properties": {"price_nok_per_m2": 900}}),
-        ),
-    )
-    .await;
-    assert_eq!(dearer.status, 200);
-    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+    // Each change, and whether the plot is then a candidate for the needs.
+    let changes = [
+        (json!({"price_nok_per_m2": 900}), false),
+        (json!({"price_nok_per_m2": 0}), true),
+        // Reserved: not on offer any more.
+        (json!({"status": "reserved"}), false),
+        (json!({"status": "available"}), true),
+    ];
+    for (change, candidate) in changes {
+        let changed = send(
+            &app,
+            patch_plot(&kari, &id, &etag, &json!({"properties": change})),
+        )
+        .await;
+        assert_eq!(changed.status, 200, "{change}");
+        etag = changed.header("etag").unwrap().to_owned();
+        let expected = if candidate {
+            vec![id.clone()]
+        } else {
+            none.clone()
+        };
+        assert_eq!(matched(&app, &nearly_free()).await, expected, "{change}");
+    }
 
-    let cheap = send(
-        &app,
-        patch_plot(
-            &kari,
-            &id,
-            dearer.header("etag").unwrap(),
-            &json!({"properties": {"price_nok_per_m2": 0}}),
-        ),
-    )
-    .await;
-    assert_eq!(cheap.status, 200);
-    assert_eq!(matched(&app, &nearly_free()).await, [id.as_str()]);
-
-    // Reserved: not on offer any more, so not a candidate.
-    let reserved = send(
-        &app,
-        patch_plot(
-            &kari,
-            &id,
-            cheap.header("etag").unwrap(),
-            &json!({"properties": {"status": "reserved"}}),
-        ),
-    )
-    .await;
-    assert_eq!(reserved.status, 200);
-    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
-    let available = send(
-        &app,
-        patch_plot(
-            &kari,
-            &id,
-            reserved.header("etag").unwrap(),
-            &json!({"properties": {"status": "available"}}),
-        ),
-    )
-    .await;
-    assert_eq!(available.status, 200);
-    assert_eq!(matched(&app, &nearly_free()).await, [id.as_str()]);
-
-    // Retired.
     let retired = send(
         &app,
         TestRequest::delete()
             .uri(&format!("/collections/plots/items/{id}?reason=sold"))
             .insert_header(bearer(&kari))
-            .insert_header(("if-match", available.header("etag").unwrap()))
+            .insert_header(("if-match", etag.as_str()))
             .to_request(),
     )
     .await;
-    assert_eq!(
-        retired.status,
-        204,
-        "{}",
-        String::from_utf8_lossy(&retired.body)
-    );
-    assert_eq!(matched(&app, &nearly_free()).await, Vec::<String>::new());
+    assert_eq!(retired.status, 204);
+    assert_eq!(matched(&app, &nearly_free()).await, none);
 }
 
 #[actix_web::test]

@@ -5,15 +5,7 @@ use serde_json::Value;
 use crate::common::*;
 
 /// Follows `next` from `uri`, returning every feature in order.
-async fn all_pages<S, B>(app: &S, uri: &str) -> Vec<Value>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn all_pages<B: MessageBody>(app: &impl TestApp<B>, uri: &str) -> Vec<Value> {
     let mut features = Vec::new();
     let mut next = Some(uri.to_owned());
     let mut pages = 0;
