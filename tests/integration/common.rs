@@ -249,6 +249,16 @@ pub async fn get<B: MessageBody>(app: &impl TestApp<B>, uri: &str) -> Answer {
     send(app, test::TestRequest::get().uri(uri).to_request()).await
 }
 
+/// DELETE of a plot (retiring it) with a planner's key and `If-Match`;
+/// `reason` URL-encoded.
+pub fn retire_plot(key: &str, id: &str, etag: &str, reason: &str) -> actix_http::Request {
+    TestRequest::delete()
+        .uri(&format!("/collections/plots/items/{id}?reason={reason}"))
+        .insert_header(bearer(key))
+        .insert_header(("if-match", etag))
+        .to_request()
+}
+
 /// The app under test, as the helpers take it.
 pub trait TestApp<B>:
     Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>

@@ -1031,13 +1031,7 @@ async fn an_enquiry_keeps_its_plot_when_the_plot_is_retired() {
         .to_owned();
     let retired = send(
         &app,
-        TestRequest::delete()
-            .uri(&format!(
-                "/collections/plots/items/{plot}?reason=sold%20to%20Eksempel%20Logistikk%20AS"
-            ))
-            .insert_header(bearer(&kari))
-            .insert_header(("if-match", etag.as_str()))
-            .to_request(),
+        retire_plot(&kari, &plot, &etag, "sold%20to%20Eksempel%20Logistikk%20AS"),
     )
     .await;
     assert_eq!(retired.status, 204, "{}", body_of(&retired));

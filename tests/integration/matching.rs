@@ -256,15 +256,7 @@ async fn matching_sees_each_write_through_the_api_at_once() {
         assert_eq!(matched(&app, &nearly_free()).await, expected, "{change}");
     }
 
-    let retired = send(
-        &app,
-        TestRequest::delete()
-            .uri(&format!("/collections/plots/items/{id}?reason=sold"))
-            .insert_header(bearer(&kari))
-            .insert_header(("if-match", etag.as_str()))
-            .to_request(),
-    )
-    .await;
+    let retired = send(&app, retire_plot(&kari, &id, &etag, "sold")).await;
     assert_eq!(retired.status, 204);
     assert_eq!(matched(&app, &nearly_free()).await, none);
 }

@@ -128,15 +128,7 @@ async fn the_reserve_at_a_past_date_comes_from_the_history() {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let between = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let retired = send(
-        &app,
-        TestRequest::delete()
-            .uri(&format!("/collections/plots/items/{id}?reason=sold"))
-            .insert_header(bearer(&kari))
-            .insert_header(("if-match", etag.as_str()))
-            .to_request(),
-    )
-    .await;
+    let retired = send(&app, retire_plot(&kari, &id, &etag, "sold")).await;
     assert_eq!(retired.status, 204);
     let mut second = new_plot("TST-2");
     second["properties"]["land_use"] = json!(1350);

@@ -128,13 +128,7 @@ async fn a_planner_adds_changes_replaces_and_retires_a_plot() {
     // DELETE retires it: gone for the public, kept for planners.
     let retired = send(
         &app,
-        TestRequest::delete()
-            .uri(&format!(
-                "/collections/plots/items/{id}?reason=sold%20to%20Eksempel%20AS"
-            ))
-            .insert_header(bearer(&kari))
-            .insert_header(("if-match", etag3.as_str()))
-            .to_request(),
+        retire_plot(&kari, &id, &etag3, "sold%20to%20Eksempel%20AS"),
     )
     .await;
     assert_eq!(
@@ -376,15 +370,7 @@ async fn the_history_shows_who_changed_what_and_the_register_can_be_seen_as_it_w
     let etag = patched.header("etag").unwrap().to_owned();
     let before_end = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let ended = send(
-        &app,
-        TestRequest::delete()
-            .uri(&format!("/collections/plots/items/{id}?reason=sold"))
-            .insert_header(bearer(&kari))
-            .insert_header(("if-match", etag.as_str()))
-            .to_request(),
-    )
-    .await;
+    let ended = send(&app, retire_plot(&kari, &id, &etag, "sold")).await;
     assert_eq!(ended.status, 204);
 
     // Anonymous callers may not read history.
