@@ -23,17 +23,11 @@
 # and their history. Output: bench/out/<UTC stamp>-import-<DB>/.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FILE=${1:-$here/data/plots-100k.geojson}
 IMPORT_DB=${IMPORT_DB:-naeringsareal_bench_import}
 NAERINGSAREAL_BIN=${NAERINGSAREAL_BIN:-$repo/target/release/naeringsareal}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$here/out/$stamp-import-$IMPORT_DB"
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 case "$IMPORT_DB" in
     naeringsareal_bench*) ;;

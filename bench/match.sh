@@ -31,17 +31,10 @@ MATCH_REQUESTS=${MATCH_REQUESTS:-200}
 MATCH_MAX_SECONDS=${MATCH_MAX_SECONDS:-120}
 MATCH_WARMUP=${MATCH_WARMUP:-2}
 NAERINGSAREAL_LISTEN=${NAERINGSAREAL_LISTEN:-127.0.0.1:8090}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 out="$here/out/$stamp-match-$DB"
 mkdir -p "$out"
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 if [[ -n ${NEEDS:-} ]]; then read -r -a needs <<< "$NEEDS"; else needs=("$here"/match/*.json); fi
 [[ ${#needs[@]} -gt 0 && -f ${needs[0]} ]] || die "no needs files (bench/match/*.json or NEEDS)"
@@ -49,15 +42,8 @@ if [[ -n ${NEEDS:-} ]]; then read -r -a needs <<< "$NEEDS"; else needs=("$here"/
 nplots=$(psql -X -q -At -d "$DB" -c "SELECT count(*) FROM plots") || die "cannot read plots in database $DB"
 nopen=$(psql -X -q -At -d "$DB" -c "SELECT count(*) FROM plots WHERE ended_at IS NULL")
 
-pid=""
-cleanup() {
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
+service_pid=""
+trap '[[ -z $service_pid ]] || stop_process "$service_pid"' EXIT
 trap 'exit 130' INT TERM
 
 if [[ -n ${MATCH_URL:-} ]]; then
@@ -66,22 +52,10 @@ else
     bin=${NAERINGSAREAL_BIN:-$repo/target/release/naeringsareal}
     [[ -x $bin && -f $bin ]] || die "NAERINGSAREAL_BIN=$bin is not an executable file"
     bin=$(readlink -f "$bin")
-    ! (exec 3<>"/dev/tcp/${NAERINGSAREAL_LISTEN%:*}/${NAERINGSAREAL_LISTEN##*:}") 2>/dev/null \
-        || die "$NAERINGSAREAL_LISTEN is in use: set NAERINGSAREAL_LISTEN"
-    log "starting $bin serve on $NAERINGSAREAL_LISTEN"
-    (
-        cd "$repo"
-        export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
-        export NAERINGSAREAL_LISTEN RUST_LOG="${NAERINGSAREAL_RUST_LOG:-warn}"
-        exec "$bin" serve
-    ) > "$out/naeringsareal.log" 2>&1 &
-    pid=$!
+    port_free "$NAERINGSAREAL_LISTEN" || die "$NAERINGSAREAL_LISTEN is in use: set NAERINGSAREAL_LISTEN"
+    start_service "$bin" "$DB" "$out/naeringsareal.log"
     url="http://$NAERINGSAREAL_LISTEN"
-    for _ in $(seq 240); do
-        kill -0 "$pid" 2>/dev/null || { tail -20 "$out/naeringsareal.log" >&2; die "the service exited during start-up"; }
-        curl -sf -o /dev/null "$url/collections/plots/items?limit=1" && break
-        sleep 0.5
-    done
+    wait_ready "the service" "$service_pid" "$url/collections/plots/items?limit=1" "$out/naeringsareal.log"
 fi
 
 rows="$out/results.tsv"   # need n p50 p90 p99 max mean statuses candidates truncated returned top_scores

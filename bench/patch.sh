@@ -30,16 +30,9 @@ DURATION=${DURATION:-20s}
 PLOTS=${PLOTS:-800}
 THREADS=8
 NAERINGSAREAL_LISTEN=${NAERINGSAREAL_LISTEN:-127.0.0.1:8090}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NAERINGSAREAL_BIN=${NAERINGSAREAL_BIN:-$repo/target/release/naeringsareal}
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$here/out/$stamp-patch-$DB"
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
 command -v curl >/dev/null || die "curl not found"
@@ -71,11 +64,9 @@ key=""
 service_pid=""
 
 cleanup() {
-    if [[ -n $service_pid ]] && kill -0 "$service_pid" 2>/dev/null; then
+    if [[ -n $service_pid ]]; then
         log "stopping the service (pid $service_pid)"
-        kill -TERM "$service_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$service_pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$service_pid" 2>/dev/null || true
+        stop_process "$service_pid"
     fi
     service_pid=""
     if [[ -n $key ]]; then
@@ -100,23 +91,8 @@ base="http://$NAERINGSAREAL_LISTEN"
 if curl -sf -o /dev/null "$base/ready"; then
     log "using the service already running on $NAERINGSAREAL_LISTEN (it must serve $DB)"
 else
-    log "starting $NAERINGSAREAL_BIN serve on $NAERINGSAREAL_LISTEN"
-    (
-        cd "$repo"
-        export NAERINGSAREAL_LISTEN RUST_LOG="${NAERINGSAREAL_RUST_LOG:-warn}"
-        exec "$NAERINGSAREAL_BIN" serve
-    ) > "$out/naeringsareal.log" 2>&1 &
-    service_pid=$!
-    for _ in $(seq 240); do
-        if ! kill -0 "$service_pid" 2>/dev/null; then
-            tail -20 "$out/naeringsareal.log" >&2 || true
-            service_pid=""
-            die "the service exited during start-up (log: $out/naeringsareal.log)"
-        fi
-        curl -sf -o /dev/null "$base/ready" && break
-        sleep 0.5
-    done
-    curl -sf -o /dev/null "$base/ready" || die "the service is not ready after 120 s ($base/ready)"
+    start_service "$NAERINGSAREAL_BIN" "$DB" "$out/naeringsareal.log"
+    wait_ready "the service" "$service_pid" "$base/ready" "$out/naeringsareal.log"
     log "the service is up (pid $service_pid)"
 fi
 

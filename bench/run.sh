@@ -47,17 +47,10 @@ TIPG_PORT=${TIPG_PORT:-18081}
 TIPG_WORKERS=${TIPG_WORKERS:-2}
 SEED=${SEED:-42}
 NAERINGSAREAL_LISTEN=${NAERINGSAREAL_LISTEN:-127.0.0.1:8090}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 out="$here/out/$stamp-$DB"
 mkdir -p "$out"
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
 command -v pgbench >/dev/null || [[ $PGBENCH == 0 ]] || die "pgbench not found (apt-get install postgresql-contrib or postgresql-client)"
@@ -87,13 +80,7 @@ started=()
 
 cleanup() {
     local p
-    for p in "${started[@]}"; do
-        if kill -0 "$p" 2>/dev/null; then
-            kill -TERM "$p" 2>/dev/null || true
-            for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-            kill -KILL "$p" 2>/dev/null || true
-        fi
-    done
+    for p in "${started[@]}"; do stop_process "$p"; done
     started=()
 }
 trap cleanup EXIT
@@ -126,20 +113,6 @@ tree_cpu_s() {
     awk -v s="$sum" -v t="$tck" 'BEGIN { printf "%.1f", s / t }'
 }
 
-wait_ready() { # name url
-    local name=$1 url=$2 pid=${pid_of[$1]}
-    for _ in $(seq 240); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -20 "$out/$name.log" >&2 || true
-            die "$name exited during start-up (log: $out/$name.log)"
-        fi
-        if curl -sf -o /dev/null "$url"; then return 0; fi
-        sleep 0.5
-    done
-    die "$name not ready after 120 s ($url)"
-}
-
-port_free() { ! (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 [[ $TIPG == 1 ]] && { port_free "127.0.0.1:$TIPG_PORT" || die "port $TIPG_PORT is in use: set TIPG_PORT"; }
 [[ -n ${NAERINGSAREAL_BIN:-} ]] && { port_free "$NAERINGSAREAL_LISTEN" || die "$NAERINGSAREAL_LISTEN is in use: set NAERINGSAREAL_LISTEN"; }
 
@@ -182,20 +155,14 @@ if [[ $TIPG == 1 ]]; then
 fi
 
 if [[ -n ${NAERINGSAREAL_BIN:-} ]]; then
-    log "starting $NAERINGSAREAL_BIN serve on $NAERINGSAREAL_LISTEN"
-    (
-        cd "$repo"
-        export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
-        export NAERINGSAREAL_LISTEN RUST_LOG="${NAERINGSAREAL_RUST_LOG:-warn}"
-        exec "$NAERINGSAREAL_BIN" serve
-    ) > "$out/naeringsareal.log" 2>&1 &
-    pid_of[naeringsareal]=$!; started+=("$!")
+    start_service "$NAERINGSAREAL_BIN" "$DB" "$out/naeringsareal.log"
+    pid_of[naeringsareal]=$service_pid; started+=("$service_pid")
     base[naeringsareal]="http://$NAERINGSAREAL_LISTEN"; coll[naeringsareal]="plots"
     servers+=(naeringsareal)
 fi
 
 for s in "${servers[@]}"; do
-    wait_ready "$s" "${base[$s]}/collections/${coll[$s]}/items?limit=1"
+    wait_ready "$s" "${pid_of[$s]}" "${base[$s]}/collections/${coll[$s]}/items?limit=1" "$out/$s.log"
     log "$s is up (pid ${pid_of[$s]})"
 done
 
