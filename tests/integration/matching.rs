@@ -159,6 +159,8 @@ async fn bad_needs_are_refused_with_reasons() {
     ] {
         let answer = send(&app, match_request(&needs)).await;
         assert_eq!(answer.status, 400, "{needs}");
+        // The body is at fault, not a query parameter.
+        assert_eq!(answer.json()["title"], "Invalid request body", "{needs}");
         let detail = answer.json()["detail"].as_str().unwrap().to_owned();
         assert!(detail.contains(says), "{needs}: “{says}” not in “{detail}”");
     }

@@ -420,9 +420,13 @@ pub async fn match_plots(
     use crate::error::ApiError;
     super::edit::check_content_type(&req, &[crate::ogc::media::JSON])?;
     let body = super::edit::read_body(&req, payload, 64 * 1024).await?;
-    let needs: Needs = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid("body", format!("is not a statement of needs: {e}")))?;
-    needs.check().map_err(ApiError::InvalidParameters)?;
+    let needs: Needs = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::InvalidBody(vec![FieldError::new(
+            "body",
+            format!("is not a statement of needs: {e}"),
+        )])
+    })?;
+    needs.check().map_err(ApiError::InvalidBody)?;
     let limit = needs.limit.unwrap_or(10) as usize;
     let mut conn = state.conn().await?;
     state.candidates.refresh(&mut conn).await?;
