@@ -6,57 +6,12 @@ use anyhow::Context;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+use crate::plots::catalogue;
+
 /// The demo reference places (GeoJSON points).
 pub const REFERENCE_PLACES: &str = include_str!("../data/demo/reference_places.geojson");
 /// The demo plots (GeoJSON polygons); every one is marked as demo data.
 pub const PLOTS: &str = include_str!("../data/demo/plots.geojson");
-
-/// The plot columns a GeoJSON feature's properties carry, in the registry's
-/// own names. Derived columns (area, access, version, times) are not here.
-const PLOT_COLUMNS: &[&str] = &[
-    "reference",
-    "name",
-    "address",
-    "municipality",
-    "locality",
-    "cadastral_units",
-    "land_use",
-    "land_use_status",
-    "plan_id",
-    "planning_status",
-    "utilisation_percent",
-    "utilisation_type",
-    "max_height_m",
-    "location_class",
-    "readiness",
-    "ownership",
-    "owner_name",
-    "offer_type",
-    "price_nok_per_m2",
-    "lease_nok_per_m2_year",
-    "price_note",
-    "status",
-    "available_from",
-    "water_sewer",
-    "power_capacity_kw",
-    "district_heating",
-    "fibre",
-    "road_access",
-    "contamination",
-    "cultural_heritage",
-    "flood_zone",
-    "landslide_zone",
-    "quick_clay_zone",
-    "noise_zone",
-    "ground_conditions",
-    "focus_areas",
-    "documents",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "ended_at",
-    "end_reason",
-];
 
 /// What a seeding run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,14 +20,31 @@ pub struct Seeded {
     pub plots: usize,
 }
 
-fn upsert_plots_sql() -> String {
-    let columns = PLOT_COLUMNS.join(", ");
-    let from_props = PLOT_COLUMNS
+/// The columns the demo plots set: the writable ones and the ending, of
+/// those the file's features carry (the others keep their defaults).
+fn plot_columns(plots: &serde_json::Value) -> Vec<&'static str> {
+    let carried = |name: &str| {
+        plots["features"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["properties"].get(name).is_some())
+    };
+    catalogue::writable_columns()
+        .chain(["ended_at", "end_reason"])
+        .filter(|c| carried(c))
+        .collect()
+}
+
+fn upsert_plots_sql() -> anyhow::Result<String> {
+    let plots: serde_json::Value = serde_json::from_str(PLOTS).context("reading the demo plots")?;
+    let columns = plot_columns(&plots);
+    let from_props = columns
         .iter()
         .map(|c| format!("p.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let updates = PLOT_COLUMNS
+    let updates = columns
         .iter()
         .filter(|c| **c != "reference")
         .map(|c| format!("{c} = EXCLUDED.{c}"))
@@ -81,14 +53,15 @@ fn upsert_plots_sql() -> String {
     // Demo plots that have ended must have begun before they ended.
     // The trigger raises the version (and writes history) only when
     // something really changed, so re-seeding is a no-op.
-    format!(
+    let columns = columns.join(", ");
+    Ok(format!(
         "INSERT INTO plots ({columns}, geom, is_demo, created_at) \
          SELECT {from_props}, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(f->'geometry'), 4326)), true, \
                 LEAST(now(), coalesce(p.ended_at, now()) - interval '90 days') \
          FROM jsonb_array_elements($1::jsonb -> 'features') AS f, \
               jsonb_populate_record(NULL::plots, f -> 'properties') AS p \
          ON CONFLICT (reference) DO UPDATE SET {updates}, geom = EXCLUDED.geom, is_demo = true"
-    )
+    ))
 }
 
 const UPSERT_PLACES_SQL: &str = "\
@@ -111,7 +84,7 @@ pub async fn seed_reference_places(conn: &mut AsyncPgConnection) -> anyhow::Resu
 
 /// Loads the demo reference places and plots in one transaction.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
-    let plots_sql = upsert_plots_sql();
+    let plots_sql = upsert_plots_sql()?;
     conn.transaction(async |conn| {
         diesel::sql_query("SELECT set_config('naeringsareal.changed_by', 'seed-demo', true)")
             .execute(conn)

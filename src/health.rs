@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Registers `/health` and `/ready`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

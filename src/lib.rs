@@ -1,17 +1,26 @@
 //! Næringsareal: the registry of available business land, served as
 //! OGC API – Features and GeoJSON from PostGIS.
+//!
+//! From the bottom up: `config`, `crs`, `error`, `db` (pool, migrations,
+//! schema, SQL helpers) and `state` (what every handler reaches); `http`,
+//! the plumbing every resource shares; the resources (`ogc`, `plots`,
+//! `matching`, `enquiries`, `keys`, `health`); and `router`, above them all,
+//! which builds the app and its OpenAPI document. No module imports one
+//! above it.
 
-pub mod app;
-pub mod auth;
 pub mod config;
+pub mod contact;
 pub mod crs;
 pub mod db;
 pub mod demo;
 pub mod enquiries;
 pub mod error;
 pub mod health;
+pub mod http;
 pub mod keys;
+pub mod matching;
 pub mod ogc;
 pub mod openapi;
-pub mod params;
 pub mod plots;
+pub mod router;
+pub mod state;

@@ -6,13 +6,14 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use naeringsareal::app::{AppState, app, openapi_json};
-use naeringsareal::auth::Role;
 use naeringsareal::config::{DbConfig, ServerConfig};
 use naeringsareal::crs::Crs;
 use naeringsareal::error::ApiError;
-use naeringsareal::keys;
-use naeringsareal::plots::import;
+use naeringsareal::keys::role::Role;
+use naeringsareal::keys::store as keys;
+use naeringsareal::plots::write::import;
+use naeringsareal::router::{Shared, app, openapi_json};
+use naeringsareal::state::AppState;
 use naeringsareal::{db, demo};
 
 // mimalloc instead of the system allocator: building a page allocates a
@@ -279,15 +280,15 @@ async fn run_migrations(db: &DbConfig) -> anyhow::Result<()> {
 
 /// Loads the plots on offer for site matching at start, so that the first
 /// match does not wait for it. A failure is logged: the first match loads them.
-async fn load_candidates(state: AppState) {
+async fn load_candidates(shared: Shared) {
     let started = std::time::Instant::now();
-    let loaded = match state.conn().await {
-        Ok(mut conn) => state.candidates.refresh(&mut conn).await,
+    let loaded = match shared.state.conn().await {
+        Ok(mut conn) => shared.candidates.refresh(&mut conn).await,
         Err(e) => Err(e),
     };
     match loaded {
         Ok(()) => tracing::info!(
-            plots = state.candidates.len(),
+            plots = shared.candidates.len(),
             ms = started.elapsed().as_millis() as u64,
             "site-matching candidates loaded"
         ),
@@ -303,10 +304,10 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         pool,
         api: server.api.clone(),
         public_url: server.public_url.clone(),
-        candidates: Default::default(),
     };
-    tokio::spawn(load_candidates(state.clone()));
-    let mut http = actix_web::HttpServer::new(move || app(state.clone()))
+    let shared = Shared::from(state);
+    tokio::spawn(load_candidates(shared.clone()));
+    let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)
         .with_context(|| format!("listening on {}", server.listen))?;

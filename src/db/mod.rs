@@ -1,6 +1,7 @@
 //! The database: connection pool, embedded migrations, the generated schema
 //! and the PostGIS SQL functions the queries use.
 
+pub mod bound;
 pub mod schema;
 pub mod sql;
 

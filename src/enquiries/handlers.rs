@@ -10,21 +10,26 @@ use strum::VariantNames;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::client::client_address;
 use super::input::{self, Change, EnquiryInput};
 use super::queries::{self, After, EnquiryFilter, EnquiryRow, EventRow, PlotSummary};
 use super::wire::{
     Enquiry, EnquiryChange, EnquiryEvent, EnquiryList, EnquiryStatus, NewEnquiry, PlotRef,
 };
-use super::{MAX_BODY_BYTES, client_address};
-use crate::app::AppState;
-use crate::auth::{Caller, Role};
 use crate::config::RateLimit;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::ogc::{Link, media};
-use crate::params::{QueryParams, list_of, only_format_param};
-use crate::plots::COLLECTION_ID;
-use crate::plots::edit::{MERGE_PATCH_JSON, check_content_type, parse_json, read_body};
-use crate::plots::params::parse_limit;
+use crate::http::body::{check_content_type, parse_json, read_body};
+use crate::http::caller::{Caller, Planner};
+use crate::http::link::{Link, PageLinks};
+use crate::http::media::MERGE_PATCH_JSON;
+use crate::http::params::parse_limit;
+use crate::http::params::{QueryParams, list_of, only_format_param};
+use crate::http::{media, problems};
+use crate::plots::catalogue::COLLECTION_ID;
+use crate::state::AppState;
+
+/// The largest body of an enquiry or of a change to one (413 past it).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Sends an enquiry about a plot or about a need. No key is needed. The body
 /// is checked whole (every problem at once); a client address may send a
@@ -38,11 +43,11 @@ use crate::plots::params::parse_limit;
             headers(("Location" = String, description = "The enquiry's URL (for planners)"))),
         (status = 400, description = "The enquiry is not valid; every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "An Authorization header with an invalid key", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 16 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        problems::TooLarge16K,
+        problems::NotJson,
         (status = 429, description = "This address has sent as many enquiries as it may for now", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until it may send again"))),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::Unavailable,
     )
 )]
 #[post("/enquiries")]
@@ -181,18 +186,17 @@ const LIST_PARAMS: &[&str] = &["limit", "cursor", "status", "assigned_to", "plot
     params(EnquiriesQuery),
     responses(
         (status = 200, description = "A page of enquiries", body = EnquiryList),
-        (status = 400, description = "Unknown or invalid query parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::BadQueryNamed,
+        problems::Unauthorized,
+        problems::Unavailable,
     )
 )]
 #[get("/enquiries")]
 pub async fn list_enquiries(
     req: HttpRequest,
-    caller: Caller,
+    _: Planner,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Planner, "reading enquiries")?;
     let mut p = QueryParams::parse(req.query_string());
     p.check_format(&["json"]);
     let limit = p
@@ -214,7 +218,9 @@ pub async fn list_enquiries(
             .unwrap_or_default(),
         assigned_to: p
             .parsed("assigned_to", |v| {
-                list_of(v, |s| crate::keys::check_name(s).map(|()| s.to_owned()))
+                list_of(v, |s| {
+                    crate::keys::store::check_name(s).map(|()| s.to_owned())
+                })
             })
             .unwrap_or_default(),
         plot_id: p
@@ -232,30 +238,17 @@ pub async fn list_enquiries(
 
     let base = state.base_url(&req);
     let url = format!("{base}/enquiries");
-    let page = |cursor: Option<After>| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in pairs.iter().filter(|(n, _)| n != "cursor") {
-            query.append_pair(name, value);
-        }
-        if let Some(after) = cursor {
-            query.append_pair("cursor", &encode_cursor(after));
-        }
-        match query.finish() {
-            q if q.is_empty() => url.clone(),
-            q => format!("{url}?{q}"),
-        }
+    let pages = PageLinks {
+        url: &url,
+        pairs: &pairs,
+        media_type: media::JSON,
     };
-    let mut links = vec![Link::new(page(after), "self", media::JSON, "This page")];
+    let mut links = vec![pages.this(after.map(encode_cursor).as_deref())];
     if let (true, Some((last, _))) = (more, rows.last()) {
-        links.push(Link::new(
-            page(Some(After {
-                created_at: last.created_at,
-                id: last.id,
-            })),
-            "next",
-            media::JSON,
-            "Next page",
-        ));
+        links.push(pages.next(&encode_cursor(After {
+            created_at: last.created_at,
+            id: last.id,
+        })));
     }
     let enquiries: Vec<Enquiry> = rows
         .into_iter()
@@ -277,19 +270,18 @@ pub async fn list_enquiries(
     responses(
         (status = 200, description = "The enquiry and its history", body = Enquiry),
         (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No enquiry has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::EnquiryNotFound,
+        problems::Unavailable,
     )
 )]
 #[get("/enquiries/{id}")]
 pub async fn get_enquiry(
     req: HttpRequest,
-    caller: Caller,
+    _: Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Planner, "reading enquiries")?;
     let id = parse_id(&path)?;
     only_format_param(req.query_string(), &["json"])?;
     let mut conn = state.conn().await?;
@@ -314,25 +306,22 @@ async fn read(conn: &mut AsyncPgConnection, base: &str, id: Uuid) -> Result<Enqu
     responses(
         (status = 200, description = "The enquiry after the change, with its history", body = Enquiry),
         (status = 400, description = "The change is not valid (a note missing, an unknown key, …); every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No enquiry has this id", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::EnquiryNotFound,
         (status = 409, description = "The enquiry cannot move to that status from where it is", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 16 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::TooLarge16K,
+        problems::NotJson,
+        problems::Unavailable,
     )
 )]
 #[patch("/enquiries/{id}")]
 pub async fn update_enquiry(
     req: HttpRequest,
-    caller: Caller,
+    Planner(who): Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = caller
-        .require(Role::Planner, "changing enquiries")?
-        .to_owned();
     let id = parse_id(&path)?;
     only_format_param(req.query_string(), &["json"])?;
     check_content_type(&req, &[media::JSON, MERGE_PATCH_JSON])?;
@@ -427,8 +416,7 @@ fn not_found(id: Uuid) -> ApiError {
 }
 
 fn parse_id(path: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(path)
-        .map_err(|_| ApiError::invalid("id", format!("`{path}` is not an enquiry id (a UUID)")))
+    crate::http::params::parse_id(path, "id", "an enquiry id")
 }
 
 /// A status as stored; the CHECK constraint holds the column to the list.

@@ -7,8 +7,8 @@ use strum::VariantNames;
 use uuid::Uuid;
 
 use super::wire::EnquiryStatus;
+use crate::contact::{check_email, check_phone};
 use crate::error::FieldError;
-use crate::plots::input::{check_email, check_phone};
 
 /// The fields of a new enquiry.
 pub const ENQUIRY_FIELDS: &[&str] = &[
@@ -166,7 +166,9 @@ pub fn check_change(body: &Value) -> (Change, Vec<FieldError>) {
         None => {}
         Some(Value::Null) => change.assigned_to = Some(None),
         Some(value) => {
-            match as_text(value).and_then(|s| crate::keys::check_name(s).map(|()| s.to_owned())) {
+            match as_text(value)
+                .and_then(|s| crate::keys::store::check_name(s).map(|()| s.to_owned()))
+            {
                 Ok(name) => change.assigned_to = Some(Some(name)),
                 Err(reason) => errors.push(FieldError::new("assigned_to", reason)),
             }
@@ -255,7 +257,7 @@ fn check_needs(value: &Value) -> Result<Value, String> {
             describe(value)
         ));
     }
-    let needs: crate::plots::matching::Needs = serde_json::from_value(value.clone())
+    let needs: crate::matching::needs::Needs = serde_json::from_value(value.clone())
         .map_err(|e| format!("is not a statement of needs as site matching takes it: {e}"))?;
     needs.check().map_err(|errors| {
         errors

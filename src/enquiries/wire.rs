@@ -7,7 +7,7 @@ use strum::{AsRefStr, EnumString, VariantNames};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::ogc::Link;
+use crate::http::link::Link;
 
 /// Where an enquiry is in its handling. The moves a planner may make:
 /// new → in_progress or closed; in_progress → answered or closed;

@@ -4,11 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::KeyInfo;
-use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use super::role::Role;
+use super::store::{self, KeyInfo};
 use crate::error::{ApiError, Problem};
-use crate::params::only_format_param;
+use crate::http::caller::Admin;
+use crate::http::params::only_format_param;
+use crate::http::problems;
+use crate::state::AppState;
 
 /// A key to make.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,21 +39,20 @@ pub struct CreatedKey {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The keys", body = Vec<KeyInfo>),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin's", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotAnAdmin,
+        problems::Unavailable,
     )
 )]
 #[get("/keys")]
 pub async fn list_keys(
     req: HttpRequest,
-    caller: Caller,
+    _: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin, "listing API keys")?;
     only_format_param(req.query_string(), &["json"])?;
     let mut conn = state.conn().await?;
-    Ok(HttpResponse::Ok().json(super::list(&mut conn).await?))
+    Ok(HttpResponse::Ok().json(store::list(&mut conn).await?))
 }
 
 /// Makes an API key. The answer holds the key: it is shown this once.
@@ -62,23 +63,22 @@ pub async fn list_keys(
     responses(
         (status = 201, description = "The key", body = CreatedKey),
         (status = 400, description = "The name or role is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin's", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotAnAdmin,
         (status = 409, description = "The name is taken (names are never reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::Unavailable,
     )
 )]
 #[post("/keys")]
 pub async fn create_key(
-    caller: Caller,
+    Admin(by): Admin,
     state: web::Data<AppState>,
     body: web::Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin, "making API keys")?;
-    super::check_name(&body.name).map_err(|reason| ApiError::invalid("name", reason))?;
+    store::check_name(&body.name).map_err(|reason| ApiError::invalid("name", reason))?;
     let mut conn = state.conn().await?;
-    let (key, info) = super::create(&mut conn, &body.name, body.role).await?;
-    tracing::info!(key_name = %info.name, role = info.role.as_ref(), by = ?caller, "API key made");
+    let (key, info) = store::create(&mut conn, &body.name, body.role).await?;
+    tracing::info!(key_name = %info.name, role = info.role.as_ref(), %by, "API key made");
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(CreatedKey { key, info }))
@@ -91,21 +91,20 @@ pub async fn create_key(
     params(("name" = String, Path, description = "The key's name")),
     responses(
         (status = 200, description = "The key, revoked", body = KeyInfo),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin's", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotAnAdmin,
         (status = 404, description = "No valid key has this name", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::Unavailable,
     )
 )]
 #[delete("/keys/{name}")]
 pub async fn revoke_key(
-    caller: Caller,
+    _: Admin,
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin, "revoking API keys")?;
     let mut conn = state.conn().await?;
-    let revoked = super::revoke(&mut conn, &name)
+    let revoked = store::revoke(&mut conn, &name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no valid key is named `{name}`")))?;
     tracing::info!(key_name = %revoked.name, "API key revoked");

@@ -2,20 +2,43 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::wire::{Collections, Conformance, LandingPage, Link};
-use super::{CONFORMANCE, media};
-use crate::app::AppState;
-use crate::error::{ApiError, Problem};
-use crate::params::only_format_param;
+use super::wire::{Collections, Conformance, LandingPage};
+use crate::error::ApiError;
+use crate::http::link::Link;
+use crate::http::params::{FormatParam, only_format_param};
+use crate::http::{media, problems};
 use crate::plots;
+use crate::state::AppState;
+
+/// The conformance classes the registry implements (only what really works).
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+];
 
 /// Landing page: what the service is and where everything is.
 #[utoipa::path(
     tag = "Capabilities",
-    params(crate::params::FormatParam),
+    params(FormatParam),
     responses(
         (status = 200, description = "The landing page", body = LandingPage, content_type = "application/json"),
-        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
+        problems::BadQuery,
     )
 )]
 #[get("/")]
@@ -65,10 +88,10 @@ pub async fn landing_page(
 /// The conformance classes the service implements.
 #[utoipa::path(
     tag = "Capabilities",
-    params(crate::params::FormatParam),
+    params(FormatParam),
     responses(
         (status = 200, description = "Conformance classes", body = Conformance, content_type = "application/json"),
-        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
+        problems::BadQuery,
     )
 )]
 #[get("/conformance")]
@@ -82,11 +105,11 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// The collections: for now the one collection of plots.
 #[utoipa::path(
     tag = "Capabilities",
-    params(crate::params::FormatParam),
+    params(FormatParam),
     responses(
         (status = 200, description = "The collections", body = Collections, content_type = "application/json"),
-        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::BadQuery,
+        problems::Unavailable,
     )
 )]
 #[get("/collections")]

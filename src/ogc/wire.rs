@@ -4,32 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A link to a related resource.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Link {
-    /// The URL.
-    pub href: String,
-    /// How it relates: `self`, `alternate`, `next`, `prev`, `collection`, `items`, …
-    pub rel: String,
-    /// Media type of the target.
-    #[serde(rename = "type")]
-    pub media_type: String,
-    /// A title for people.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-impl Link {
-    /// A link with a title.
-    pub fn new(href: impl Into<String>, rel: &str, media_type: &str, title: &str) -> Self {
-        Self {
-            href: href.into(),
-            rel: rel.to_owned(),
-            media_type: media_type.to_owned(),
-            title: Some(title.to_owned()),
-        }
-    }
-}
+use crate::http::link::Link;
 
 /// The landing page.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,42 +1,34 @@
-//! The collection of plots: OGC API – Features items, one feature, the
-//! collection's description and its queryables.
+//! The collection of plots (OGC API – Features): the catalogue of a plot's
+//! properties and their code lists, the row and wire types, one plot and
+//! the collection's description, queryables and schema ([`handlers`]);
+//! searching the items ([`search`]), writing them ([`write`]), and the
+//! reports over their versions ([`versions`]: history, the reserve).
 
+pub mod catalogue;
 pub mod codes;
-pub mod edit;
-pub mod filter;
 pub mod handlers;
-pub mod history;
-pub mod import;
-pub mod input;
-pub mod matching;
-pub mod params;
-pub mod proximity;
 pub mod queries;
-pub mod reserve;
-pub mod sorting;
+pub mod search;
+pub mod versions;
 pub mod wire;
-pub mod writes;
+pub mod write;
 
 use utoipa_actix_web::service_config::ServiceConfig;
-
-/// The collection's id in URLs.
-pub const COLLECTION_ID: &str = "plots";
 
 /// Registers the plot resources.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_collection)
-        .service(handlers::list_plots)
+        .service(search::handlers::list_plots)
         .service(handlers::get_plot)
-        .service(history::get_history)
-        .service(import::import_plots)
-        .service(matching::match_plots)
-        .service(reserve::get_reserve)
-        .service(edit::create_plot)
-        .service(edit::replace_plot)
-        .service(edit::update_plot)
-        .service(edit::delete_plot)
-        .service(edit::items_options)
-        .service(edit::item_options)
+        .service(versions::history::get_history)
+        .service(write::import::import_plots)
+        .service(versions::reserve::get_reserve)
+        .service(write::edit::create_plot)
+        .service(write::edit::replace_plot)
+        .service(write::edit::update_plot)
+        .service(write::edit::delete_plot)
+        .service(write::edit::items_options)
+        .service(write::edit::item_options)
         .service(handlers::get_queryables)
         .service(handlers::get_schema);
 }

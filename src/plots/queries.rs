@@ -1,20 +1,19 @@
-//! Queries on the `plots` table. Free functions taking `&mut conn`, returning
-//! `QueryResult`.
+//! Reading plots: the row type the reads select, one plot or several by id
+//! with its boundary in a CRS, the collection's extent and the land-use
+//! codes. Free functions taking `&mut conn`, returning `QueryResult`. The
+//! listings' queries are in `search`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::count_star;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Integer, Nullable, Text};
+use diesel::sql_types::{Double, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use postgis_diesel::functions::st_intersects;
-use postgis_diesel::sql_types::Geometry;
 use uuid::Uuid;
 
-use super::sorting::{SortKey, SortPosition, order_sql};
 use crate::crs::Crs;
 use crate::db::schema::{land_use_codes, plots};
-use crate::db::sql::{st_asgeojson, st_flipcoordinates, st_makeenvelope, st_transform};
+use crate::db::sql::{st_asgeojson, st_flipcoordinates, st_transform};
 
 /// Decimal places of a degree in GeoJSON output: 7 is about 1 cm.
 pub const GEOJSON_DECIMALS: i32 = 7;
@@ -102,16 +101,6 @@ impl PlotRow {
     }
 }
 
-/// A box: west, south, east, north, in the CRS `srid` (x first).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bbox {
-    pub west: f64,
-    pub south: f64,
-    pub east: f64,
-    pub north: f64,
-    pub srid: i32,
-}
-
 /// The boundary as GeoJSON text in `crs`: 7 decimals of a degree or 2 of a
 /// metre (both about 1 cm), latitude first where the CRS says so. The SRID
 /// comes from the list of supported CRSs, and is bound, not written in.
@@ -130,194 +119,6 @@ pub fn geometry_json(crs: Crs) -> Box<dyn BoxableExpression<plots::table, Pg, Sq
     } else {
         Box::new(st_asgeojson(projected, decimals, 0))
     }
-}
-
-/// A time interval, inclusive; `None` is an open end.
-pub type Interval = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// Which plots a listing selects. Empty lists mean "any".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PlotFilter {
-    /// Plots that intersect this box.
-    pub bbox: Option<Bbox>,
-    /// Plots last updated within these bounds (inclusive; `None` is open).
-    pub updated: Option<Interval>,
-    pub status: Vec<String>,
-    pub land_use: Vec<i32>,
-    pub land_use_status: Vec<String>,
-    pub planning_status: Vec<String>,
-    pub municipality: Vec<String>,
-    pub locality: Vec<String>,
-    pub location_class: Vec<String>,
-    pub readiness: Vec<String>,
-    pub ownership: Vec<String>,
-    pub offer_type: Vec<String>,
-    pub contamination: Vec<String>,
-    pub reference: Vec<String>,
-    /// Plots suited to any of these focus areas.
-    pub focus_area: Vec<String>,
-    /// Unpublished plots too (planners see them; the public does not).
-    pub include_unpublished: bool,
-    /// A CQL2 filter.
-    pub cql: Option<super::filter::Filter>,
-}
-
-/// Where a page starts: after or before a plot id (keyset paging on `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cursor {
-    After(Uuid),
-    Before(Uuid),
-}
-
-/// One page of plots, and whether there are more on either side.
-#[derive(Debug)]
-pub struct Page {
-    pub rows: Vec<Plot>,
-    pub has_next: bool,
-    pub has_prev: bool,
-}
-
-type BoxedPlots<'a> = plots::BoxedQuery<'a, Pg>;
-
-type Float = diesel::dsl::AsExprOf<f64, Double>;
-type Envelope = st_makeenvelope<Float, Float, Float, Float, diesel::dsl::AsExprOf<i32, Integer>>;
-
-fn envelope(b: Bbox) -> Envelope {
-    st_makeenvelope(b.west, b.south, b.east, b.north, b.srid)
-}
-
-/// The open (not ended) plots that match `filter`.
-pub(super) fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
-    let mut query = plots::table.filter(plots::ended_at.is_null()).into_boxed();
-    if !filter.include_unpublished {
-        query = query.filter(plots::published);
-    }
-    match filter.bbox {
-        Some(bbox) if bbox.srid == 4326 => {
-            query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, envelope(bbox)));
-        }
-        Some(bbox) => {
-            let in_storage_crs = st_transform(envelope(bbox), 4326);
-            query = query.filter(st_intersects::<Geometry, _, _>(plots::geom, in_storage_crs));
-        }
-        None => {}
-    }
-    if let Some((start, end)) = filter.updated {
-        if let Some(start) = start {
-            query = query.filter(plots::updated_at.ge(start));
-        }
-        if let Some(end) = end {
-            query = query.filter(plots::updated_at.le(end));
-        }
-    }
-    macro_rules! any_of {
-        ($($field:ident),+) => {$(
-            if !filter.$field.is_empty() {
-                query = query.filter(plots::$field.eq_any(&filter.$field));
-            }
-        )+};
-    }
-    any_of!(
-        status,
-        land_use,
-        land_use_status,
-        planning_status,
-        municipality,
-        locality,
-        location_class,
-        readiness,
-        ownership,
-        offer_type,
-        contamination,
-        reference
-    );
-    if let Some(cql) = &filter.cql {
-        query = query.filter(cql.clone());
-    }
-    if !filter.focus_area.is_empty() {
-        let wanted: Vec<Option<String>> = filter.focus_area.iter().cloned().map(Some).collect();
-        query = query.filter(plots::focus_areas.overlaps_with(wanted));
-    }
-    query
-}
-
-/// A page of `limit` open plots matching `filter`, in id order, from `cursor`.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    filter: &PlotFilter,
-    cursor: Option<Cursor>,
-    limit: i64,
-    crs: Crs,
-) -> QueryResult<Page> {
-    let query = filtered(filter).select((geometry_json(crs), PlotRow::as_select()));
-    // One row more than asked tells whether another page follows.
-    let query = match cursor {
-        None => query.order(plots::id.asc()),
-        Some(Cursor::After(id)) => query.filter(plots::id.gt(id)).order(plots::id.asc()),
-        Some(Cursor::Before(id)) => query.filter(plots::id.lt(id)).order(plots::id.desc()),
-    };
-    let mut rows = query.limit(limit + 1).load(conn).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(match cursor {
-        None => Page {
-            rows,
-            has_next: more,
-            has_prev: false,
-        },
-        Some(Cursor::After(_)) => Page {
-            rows,
-            has_next: more,
-            has_prev: true,
-        },
-        Some(Cursor::Before(_)) => {
-            rows.reverse();
-            Page {
-                rows,
-                has_next: true,
-                has_prev: more,
-            }
-        }
-    })
-}
-
-/// A page of `limit` open plots matching `filter` in the order of `keys`
-/// (then id), after `after`; and whether more follow.
-pub async fn list_sorted(
-    conn: &mut AsyncPgConnection,
-    filter: &PlotFilter,
-    keys: &[SortKey],
-    after: Option<&SortPosition>,
-    limit: i64,
-    crs: Crs,
-) -> QueryResult<(Vec<Plot>, bool)> {
-    let mut query = filtered(filter)
-        .select((geometry_json(crs), PlotRow::as_select()))
-        .order(diesel::dsl::sql::<Text>(&order_sql(keys)));
-    if let Some(after) = after {
-        let predicate = after
-            .predicate(keys)
-            .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
-        query = query.filter(predicate);
-    }
-    let mut rows = query.limit(limit + 1).load(conn).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
-}
-
-/// How many open plots match `filter`, if no more than `cap`.
-pub async fn count_up_to(
-    conn: &mut AsyncPgConnection,
-    filter: &PlotFilter,
-    cap: u32,
-) -> QueryResult<Option<u64>> {
-    if cap == 0 {
-        return Ok(None);
-    }
-    let capped = filtered(filter).select(plots::id).limit(i64::from(cap) + 1);
-    let ids: Vec<Uuid> = capped.load(conn).await?;
-    Ok((ids.len() as u64 <= u64::from(cap)).then_some(ids.len() as u64))
 }
 
 /// One plot by id, ended or not, its boundary in `crs`.

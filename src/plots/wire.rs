@@ -1,5 +1,6 @@
 //! The plot as clients see it: a GeoJSON Feature whose properties are flat
-//! (every GIS tool shows flat attributes as columns).
+//! (every GIS tool shows flat attributes as columns). The properties are
+//! those of the catalogue, in its order; a test holds them to it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -7,12 +8,13 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::catalogue::shown_area;
 use super::codes::{
     Contamination, FocusArea, LandUseStatus, LocationClass, NoiseZone, OfferType, Ownership,
     PlanningStatus, Readiness, Status, UtilisationType,
 };
 use super::queries::Plot;
-use crate::ogc::Link;
+use crate::http::link::Link;
 
 /// A document about the plot (plan, site plan, prospectus).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
@@ -164,70 +166,6 @@ pub struct PlotProperties {
     pub version: i32,
 }
 
-/// The name of every property of a plot, in output order (the
-/// `properties` parameter picks from these; a test checks them against the
-/// output).
-pub const PROPERTY_NAMES: &[&str] = &[
-    "reference",
-    "name",
-    "address",
-    "previously_part_of",
-    "municipality",
-    "locality",
-    "cadastral_units",
-    "area_m2",
-    "area_daa",
-    "land_use",
-    "land_use_status",
-    "plan_id",
-    "planning_status",
-    "utilisation_percent",
-    "utilisation_type",
-    "max_height_m",
-    "location_class",
-    "readiness",
-    "ownership",
-    "owner_name",
-    "offer_type",
-    "price_nok_per_m2",
-    "lease_nok_per_m2_year",
-    "price_note",
-    "status",
-    "available_from",
-    "water_sewer",
-    "power_capacity_kw",
-    "district_heating",
-    "fibre",
-    "road_access",
-    "port_distance_m",
-    "port_name",
-    "rail_terminal_distance_m",
-    "rail_terminal_name",
-    "motorway_distance_m",
-    "motorway_junction_name",
-    "station_distance_m",
-    "station_name",
-    "contamination",
-    "cultural_heritage",
-    "flood_zone",
-    "landslide_zone",
-    "quick_clay_zone",
-    "noise_zone",
-    "ground_conditions",
-    "focus_areas",
-    "documents",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "demo",
-    "published",
-    "created_at",
-    "updated_at",
-    "ended_at",
-    "end_reason",
-    "version",
-];
-
 /// A plot as a GeoJSON Feature.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlotFeature {
@@ -268,16 +206,11 @@ pub struct PlotCollection {
     pub number_returned: usize,
 }
 
-fn round_to(value: f64, decimals: i32) -> f64 {
-    let factor = 10f64.powi(decimals);
-    (value * factor).round() / factor
-}
-
 impl PlotFeature {
     /// The feature for a plot. The geometry is GeoJSON text made by PostGIS.
     pub fn from_plot(plot: Plot) -> anyhow::Result<Self> {
         let Plot { geometry, row } = plot;
-        let area_m2 = row.area_m2.unwrap_or_default();
+        let (area_m2, area_daa) = shown_area(row.area_m2.unwrap_or_default());
         Ok(Self {
             kind: "Feature",
             id: row.id,
@@ -290,8 +223,8 @@ impl PlotFeature {
                 municipality: row.municipality,
                 locality: row.locality,
                 cadastral_units: row.cadastral_units.into_iter().flatten().collect(),
-                area_m2: round_to(area_m2, 1),
-                area_daa: round_to(area_m2 / 1000.0, 2),
+                area_m2,
+                area_daa,
                 land_use: row.land_use,
                 land_use_status: row.land_use_status,
                 plan_id: row.plan_id,

@@ -2,7 +2,7 @@
 //! that names the problem, and leaves the database exactly as it was.
 
 use actix_web::test::TestRequest;
-use naeringsareal::auth::Role;
+use naeringsareal::keys::role::Role;
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -66,7 +66,7 @@ async fn bad_input_is_refused_with_the_right_status_and_reason_and_changes_nothi
     let app = app_on(&db).await;
     let kari = key(&db, "kari", Role::Planner).await;
     let old = key(&db, "old", Role::Planner).await;
-    naeringsareal::keys::revoke(&mut db.conn().await, "old")
+    naeringsareal::keys::store::revoke(&mut db.conn().await, "old")
         .await
         .unwrap();
 

@@ -10,8 +10,9 @@ pub use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use naeringsareal::app::{AppState, app};
 use naeringsareal::config::{ApiConfig, DbConfig};
+use naeringsareal::router::app;
+use naeringsareal::state::AppState;
 use naeringsareal::{db, demo};
 use serde_json::Value;
 
@@ -181,7 +182,6 @@ impl TestDb {
             pool: db::build_pool(&DbConfig::for_url(&self.url)).unwrap(),
             api,
             public_url: None,
-            candidates: Default::default(),
         }
     }
 }
@@ -291,8 +291,8 @@ pub fn path_of(href: &str) -> String {
 }
 
 /// A new API key on `db` with `role`, named `name`.
-pub async fn key(db: &TestDb, name: &str, role: naeringsareal::auth::Role) -> String {
-    naeringsareal::keys::create(&mut db.conn().await, name, role)
+pub async fn key(db: &TestDb, name: &str, role: naeringsareal::keys::role::Role) -> String {
+    naeringsareal::keys::store::create(&mut db.conn().await, name, role)
         .await
         .expect("making a key")
         .0

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use actix_web::test::TestRequest;
 use diesel_async::RunQueryDsl;
-use naeringsareal::auth::Role;
 use naeringsareal::config::{ApiConfig, RateLimit};
+use naeringsareal::keys::role::Role;
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -548,7 +548,7 @@ async fn the_window_passes_and_a_trusted_proxy_names_the_client() {
         trust_forwarded: true,
         ..ApiConfig::default()
     };
-    let app = actix_web::test::init_service(naeringsareal::app::app(db.state_with(api))).await;
+    let app = actix_web::test::init_service(naeringsareal::router::app(db.state_with(api))).await;
     let via_proxy = |client: &str| {
         TestRequest::post()
             .uri("/enquiries")
@@ -651,7 +651,7 @@ async fn planners_take_answer_close_and_reopen_an_enquiry_and_every_step_is_reco
     let kari = key(&db, "kari", Role::Planner).await;
     let ola = key(&db, "ola", Role::Planner).await;
     key(&db, "gone", Role::Planner).await;
-    naeringsareal::keys::revoke(&mut db.conn().await, "gone")
+    naeringsareal::keys::store::revoke(&mut db.conn().await, "gone")
         .await
         .unwrap();
     let id = send(&app, post(&enquiry(None))).await.json()["id"]
@@ -1132,7 +1132,7 @@ async fn the_database_refuses_bad_enquiries_too() {
             .await;
         assert!(result.is_err(), "{what} was accepted");
     }
-    naeringsareal::keys::create(&mut conn, "kari", Role::Planner)
+    naeringsareal::keys::store::create(&mut conn, "kari", Role::Planner)
         .await
         .unwrap();
     let closing_without_note = diesel::sql_query(

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use actix_web::test::TestRequest;
-use naeringsareal::app::app;
 use naeringsareal::config::DbConfig;
+use naeringsareal::router::app;
 
 use crate::common::{TestDb, app_on, get, offending, send};
 

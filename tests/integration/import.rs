@@ -2,7 +2,7 @@
 //! round trip of an export.
 
 use actix_web::test::TestRequest;
-use naeringsareal::auth::Role;
+use naeringsareal::keys::role::Role;
 use serde_json::{Value, json};
 
 use crate::common::*;

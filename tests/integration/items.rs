@@ -273,7 +273,7 @@ async fn limit_above_the_server_maximum_is_clamped() {
         max_limit: 5.try_into().unwrap(),
         ..ApiConfig::default()
     };
-    let app = actix_web::test::init_service(naeringsareal::app::app(db.state_with(api))).await;
+    let app = actix_web::test::init_service(naeringsareal::router::app(db.state_with(api))).await;
     let page = get(&app, "/collections/plots/items?limit=10000").await;
     assert_eq!(page.status, 200);
     assert_eq!(page.json()["numberReturned"], 5);
@@ -286,7 +286,7 @@ async fn number_matched_is_left_out_when_counting_is_too_dear() {
         count_limit: 20,
         ..ApiConfig::default()
     };
-    let app = actix_web::test::init_service(naeringsareal::app::app(db.state_with(api))).await;
+    let app = actix_web::test::init_service(naeringsareal::router::app(db.state_with(api))).await;
     let page = get(&app, "/collections/plots/items?limit=5").await.json();
     assert!(
         page.get("numberMatched").is_none(),

@@ -217,7 +217,7 @@ async fn matching_sees_each_write_through_the_api_at_once() {
     // write must reach it before the next match.
     let db = TestDb::with_demo().await;
     let app = app_on(&db).await;
-    let kari = key(&db, "kari", naeringsareal::auth::Role::Planner).await;
+    let kari = key(&db, "kari", naeringsareal::keys::role::Role::Planner).await;
     let none = Vec::<String>::new();
     assert_eq!(matched(&app, &nearly_free()).await, none);
 

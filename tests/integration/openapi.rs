@@ -29,7 +29,8 @@ async fn served_openapi_matches_the_committed_copy() {
 
 #[test]
 fn every_operation_documents_its_errors_as_problems() {
-    let doc: serde_json::Value = serde_json::from_str(&naeringsareal::app::openapi_json()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&naeringsareal::router::openapi_json()).unwrap();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let id = operation["operationId"].as_str().unwrap_or_default();

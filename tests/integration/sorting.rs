@@ -200,5 +200,8 @@ async fn properties_picks_what_each_feature_carries() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(names, naeringsareal::plots::wire::PROPERTY_NAMES);
+    assert_eq!(
+        names,
+        naeringsareal::plots::catalogue::names().collect::<Vec<_>>()
+    );
 }

@@ -2,7 +2,7 @@
 //! locking, and what every write leaves in the history.
 
 use actix_web::test::TestRequest;
-use naeringsareal::auth::Role;
+use naeringsareal::keys::role::Role;
 use serde_json::{Value, json};
 
 use crate::common::*;

@@ -12,12 +12,15 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::COLLECTION_ID;
-use super::codes::Status;
-use crate::app::AppState;
-use crate::error::{ApiError, Problem};
-use crate::ogc::{Link, media};
-use crate::params::{QueryParams, list_of};
+use crate::error::ApiError;
+use crate::http;
+use crate::http::link::{Link, url_with};
+use crate::http::params::{QueryParams, list_of};
+use crate::http::{media, problems};
+use crate::plots::catalogue::COLLECTION_ID;
+use crate::plots::catalogue::shown_area;
+use crate::plots::codes::Status;
+use crate::state::AppState;
 
 /// What totals can be grouped by.
 pub const GROUPS: &[&str] = &[
@@ -87,11 +90,6 @@ struct Row {
     area: Option<f64>,
 }
 
-fn round(v: f64, d: i32) -> f64 {
-    let f = 10f64.powi(d);
-    (v * f).round() / f
-}
-
 /// The totals by `group_by` of the plots (open and published, optionally
 /// with these statuses and municipalities), now or `as_of`.
 pub async fn totals(
@@ -143,12 +141,12 @@ pub async fn totals(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let area = r.area.unwrap_or_default();
+            let (area_m2, area_daa) = shown_area(r.area.unwrap_or_default());
             Group {
                 key: r.key,
                 count: r.n,
-                area_m2: round(area, 1),
-                area_daa: round(area / 1000.0, 2),
+                area_m2,
+                area_daa,
             }
         })
         .collect())
@@ -162,8 +160,8 @@ pub async fn totals(
     params(ReserveQuery),
     responses(
         (status = 200, description = "The overview (JSON, or CSV with `f=csv`)", body = Reserve),
-        (status = 400, description = "Unknown or invalid query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::BadQuery,
+        problems::Unavailable,
     )
 )]
 #[get("/collections/plots/reserve")]
@@ -203,7 +201,7 @@ pub async fn get_reserve(
     let municipalities = p
         .parsed("municipality", |v| list_of(v, |s| Ok(s.to_owned())))
         .unwrap_or_default();
-    let as_of = p.parsed("as_of", super::params::parse_as_of);
+    let as_of = p.parsed("as_of", crate::plots::search::params::parse_as_of);
     let csv = p.get("f") == Some("csv");
     let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
 
@@ -211,34 +209,20 @@ pub async fn get_reserve(
     let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
     drop(conn);
     let count = groups.iter().map(|g| g.count).sum();
-    let area: f64 = groups.iter().map(|g| g.area_m2).sum();
+    let (area_m2, area_daa) = shown_area(groups.iter().map(|g| g.area_m2).sum());
     let total = Group {
         key: Value::Object(Default::default()),
         count,
-        area_m2: round(area, 1),
-        area_daa: round(area / 1000.0, 2),
+        area_m2,
+        area_daa,
     };
     if csv {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "content-disposition",
-                "attachment; filename=\"reserve.csv\"",
-            ))
-            .body(to_csv(&group_by, &groups, &total).map_err(anyhow::Error::from)?));
+        let body = to_csv(&group_by, &groups, &total).map_err(anyhow::Error::from)?;
+        return Ok(http::csv::attachment(body, "reserve.csv"));
     }
     let base = state.base_url(&req);
-    let query = |extra: &[(&str, &str)]| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (n, v) in pairs.iter().filter(|(n, _)| n != "f" && n != "group_by") {
-            q.append_pair(n, v);
-        }
-        for (n, v) in extra {
-            q.append_pair(n, v);
-        }
-        q.finish()
-    };
     let this = format!("{base}/collections/{COLLECTION_ID}/reserve");
+    let with = |url: &str, extra: &[(&str, &str)]| url_with(url, &pairs, &["f", "group_by"], extra);
     let mut links = vec![
         Link::new(
             format!("{this}?{}", req.query_string()),
@@ -247,19 +231,16 @@ pub async fn get_reserve(
             "This overview",
         ),
         Link::new(
-            format!(
-                "{this}?{}",
-                query(&[("group_by", &group_by.join(",")), ("f", "csv")])
-            ),
+            with(&this, &[("group_by", &group_by.join(",")), ("f", "csv")]),
             "alternate",
             "text/csv",
             "This overview as CSV",
         ),
     ];
     links.push(Link::new(
-        format!(
-            "{base}/collections/{COLLECTION_ID}/items?{}",
-            query(&[("limit", "1000")])
+        with(
+            &format!("{base}/collections/{COLLECTION_ID}/items"),
+            &[("limit", "1000")],
         ),
         "items",
         media::GEOJSON,
@@ -279,17 +260,12 @@ fn to_csv(group_by: &[&str], groups: &[Group], total: &Group) -> Result<Vec<u8>,
     let mut header: Vec<&str> = group_by.to_vec();
     header.extend(["count", "area_m2", "area_daa"]);
     w.write_record(&header)?;
-    let cell = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
     for g in groups.iter().chain(std::iter::once(total)) {
         let mut record: Vec<String> = group_by
             .iter()
             .enumerate()
             .map(|(i, name)| match g.key.get(name) {
-                Some(v) => cell(v),
+                Some(v) => http::csv::cell(v),
                 None if i == 0 => "total".to_owned(),
                 None => String::new(),
             })

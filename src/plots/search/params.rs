@@ -9,23 +9,19 @@ use strum::VariantNames;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::codes::{
-    Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
-    Readiness, Status,
-};
-use super::filter::{Filter, Lang};
+use super::cql2::{self, Lang};
 use super::proximity::MAX_RADIUS_M;
-use super::queries::{Bbox, Cursor, Interval, PlotFilter};
+use super::query::{Bbox, Cursor, Interval, PlotFilter};
 use super::sorting::{CURSOR_SORTED, SortKey, SortPosition, parse_sortby};
-use super::wire::PROPERTY_NAMES;
 use crate::config::ApiConfig;
 use crate::crs::Crs;
 use crate::error::ApiError;
-use crate::params::{QueryParams, list_of};
-
-/// The largest `limit` a client may ask for; larger values are refused,
-/// values above the server's maximum page size are clamped to it.
-pub const LIMIT_MAX: u32 = 10_000;
+use crate::http::params::{QueryParams, list_of, parse_limit};
+use crate::plots::catalogue;
+use crate::plots::codes::{
+    Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
+    Readiness, Status,
+};
 
 /// Query parameters of the items listing. Every property filter takes one
 /// value or a comma-separated list (any of them matches).
@@ -259,11 +255,11 @@ impl ItemsRequest {
             })
             .unwrap_or(Lang::Text);
         let filter_crs = p.parsed("filter-crs", Crs::parse).unwrap_or(Crs::CRS84);
-        filter.cql = p.parsed("filter", |v| Filter::parse(v, filter_lang, filter_crs));
+        filter.cql = p.parsed("filter", |v| cql2::parse(v, filter_lang, filter_crs));
         let sortby = p.parsed("sortby", parse_sortby).unwrap_or_default();
         let properties = p.parsed("properties", |v| {
             list_of(v, |name| {
-                if PROPERTY_NAMES.contains(&name) {
+                if catalogue::property(name).is_some() {
                     Ok(name.to_owned())
                 } else {
                     Err(format!("`{name}` is not a property of a plot"))
@@ -362,16 +358,6 @@ impl ItemsRequest {
             near,
             pairs,
         })
-    }
-}
-
-/// A `limit` from 1 to [`LIMIT_MAX`] (clamping to the server's maximum is the caller's).
-pub fn parse_limit(value: &str) -> Result<u32, String> {
-    match value.parse::<u32>() {
-        Ok(n) if (1..=LIMIT_MAX).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "must be a whole number from 1 to {LIMIT_MAX}, got `{value}`"
-        )),
     }
 }
 
@@ -537,6 +523,18 @@ fn decode_cursor(value: &str) -> Result<PageCursor, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalogues_parameters_are_the_listings() {
+        for property in catalogue::PROPERTIES {
+            assert_eq!(
+                property.parameter,
+                ITEMS_PARAMS.contains(&property.name),
+                "{}",
+                property.name
+            );
+        }
+    }
 
     fn parse(query: &str) -> Result<ItemsRequest, Vec<(String, String)>> {
         ItemsRequest::parse(query, &ApiConfig::default()).map_err(|e| match e {

@@ -16,16 +16,17 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
-use super::codes::Status;
-use super::edit::{check_content_type, content_crs, land_use_list};
+use super::edit::land_use_list;
 use super::input::{PlotInput, check_feature, check_geometry_shape, check_transition};
 use super::writes;
-use crate::app::AppState;
-use crate::auth::{Caller, Role};
 use crate::crs::Crs;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::ogc::media;
-use crate::params::QueryParams;
+use crate::http::body::{check_content_type, content_crs, read_body};
+use crate::http::caller::Planner;
+use crate::http::params::QueryParams;
+use crate::http::{media, problems};
+use crate::plots::codes::Status;
+use crate::state::AppState;
 
 /// Features validated and written per round trip.
 const BATCH: usize = 1000;
@@ -418,21 +419,20 @@ impl<'de> Visitor<'de> for Features<'_> {
     responses(
         (status = 200, description = "Imported (or, in a dry run, valid)", body = ImportReport),
         (status = 400, description = "Some features are not valid: nothing was written; `errors` lists each problem with the feature's `index` and `reference`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may not write", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotAPlanner,
         (status = 413, description = "The body is too large (use the CLI for large files)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not GeoJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::NotGeoJson,
+        problems::Unavailable,
     )
 )]
 #[post("/collections/plots/import")]
 pub async fn import_plots(
     req: HttpRequest,
-    caller: Caller,
+    Planner(who): Planner,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = caller.require(Role::Planner, "importing plots")?.to_owned();
     let mut params = QueryParams::parse(req.query_string());
     let dry_run = params
         .parsed("dry_run", |v| match v {
@@ -444,7 +444,7 @@ pub async fn import_plots(
     params.finish(&["dry_run"])?;
     check_content_type(&req, &[media::GEOJSON, media::JSON])?;
     let crs = content_crs(&req)?;
-    let body = super::edit::read_body(&req, payload, state.api.max_import_bytes)
+    let body = read_body(&req, payload, state.api.max_import_bytes)
         .await?
         .freeze();
     let (tx, rx) = mpsc::channel(BATCH);

@@ -4,90 +4,25 @@
 use actix_web::http::header::{self, EntityTag, IfMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, patch, post, put, route, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::StreamExt;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::COLLECTION_ID;
-use super::codes::Status;
-use super::handlers::{etag, feature_response, parse_feature_id};
-use super::input::{
-    COMPUTED, LIFECYCLE, PlotInput, check_feature, check_geometry_shape, check_transition,
-};
-use super::queries;
-use super::wire::PlotFeature;
+use super::input::{PlotInput, check_feature, check_geometry_shape, check_transition};
 use super::writes::{self, Current};
-use crate::app::AppState;
-use crate::auth::{Caller, Role};
 use crate::crs::Crs;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::ogc::media;
-use crate::params::{QueryParams, only_format_param};
-
-/// The media type of a JSON merge patch (RFC 7396).
-pub const MERGE_PATCH_JSON: &str = "application/merge-patch+json";
-
-/// Reads a request body of at most `limit` bytes; 413 past it.
-pub async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<web::BytesMut, ApiError> {
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "the body is larger than this resource takes ({limit} bytes)"
-        ))
-    };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// 415 unless the body is one of `accepted` media types.
-pub fn check_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<(), ApiError> {
-    let given = req.content_type();
-    if accepted.contains(&given) {
-        Ok(())
-    } else {
-        let given = if given.is_empty() { "none" } else { given };
-        Err(ApiError::UnsupportedMediaType(format!(
-            "the body must be {} (Content-Type), not {given}",
-            accepted.join(" or ")
-        )))
-    }
-}
-
-/// The CRS of a body's geometry: the `Content-Crs` header, CRS84 by default.
-pub fn content_crs(req: &HttpRequest) -> Result<Crs, ApiError> {
-    match req.headers().get("content-crs") {
-        None => Ok(Crs::CRS84),
-        Some(value) => value
-            .to_str()
-            .map_err(|_| "is not text".to_owned())
-            .and_then(Crs::parse)
-            .map_err(|reason| ApiError::invalid("Content-Crs", reason)),
-    }
-}
-
-/// The body as JSON, or 400 saying where it breaks.
-pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid("body", format!("is not valid JSON: {e}")))
-}
+use crate::http::body::{check_content_type, content_crs, parse_json, read_body, read_json};
+use crate::http::caller::{Caller, Planner};
+use crate::http::media::MERGE_PATCH_JSON;
+use crate::http::params::{QueryParams, only_format_param};
+use crate::http::{media, problems};
+use crate::plots::catalogue;
+use crate::plots::catalogue::COLLECTION_ID;
+use crate::plots::codes::Status;
+use crate::plots::handlers::{etag, feature_response, parse_feature_id};
+use crate::plots::queries;
+use crate::plots::wire::PlotFeature;
+use crate::state::AppState;
 
 /// The `If-Match` tag a write needs: 428 without it.
 fn required_if_match(req: &HttpRequest) -> Result<Vec<EntityTag>, ApiError> {
@@ -235,22 +170,21 @@ const FEATURE_BODY: &[&str] = &[media::GEOJSON, media::JSON];
     responses(
         (status = 201, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
             headers(("Location" = String, description = "The new plot's URL"), ("ETag" = String, description = "Its version, for If-Match"))),
-        (status = 400, description = "The feature is not valid; every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may not write", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not GeoJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::InvalidFeature,
+        problems::Unauthorized,
+        problems::NotAPlanner,
+        problems::TooLarge,
+        problems::NotGeoJson,
+        problems::Unavailable,
     )
 )]
 #[post("/collections/plots/items")]
 pub async fn create_plot(
     req: HttpRequest,
-    caller: Caller,
+    Planner(who): Planner,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = caller.require(Role::Planner, "adding a plot")?.to_owned();
     only_format_param(req.query_string(), &["json", "geojson"])?;
     check_content_type(&req, FEATURE_BODY)?;
     let crs = content_crs(&req)?;
@@ -286,29 +220,26 @@ pub async fn create_plot(
     responses(
         (status = 200, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The feature is not valid; every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may not write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No plot has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The plot has ended", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The plot changed since the If-Match version; nothing was written", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not GeoJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::InvalidFeature,
+        problems::Unauthorized,
+        problems::NotAPlanner,
+        problems::PlotNotFound,
+        problems::PlotEnded,
+        problems::PlotChanged,
+        problems::TooLarge,
+        problems::NotGeoJson,
+        problems::IfMatchMissing,
+        problems::Unavailable,
     )
 )]
 #[put("/collections/plots/items/{featureId}")]
 pub async fn replace_plot(
     req: HttpRequest,
-    caller: Caller,
+    Planner(who): Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = caller
-        .require(Role::Planner, "replacing a plot")?
-        .to_owned();
     let id = parse_feature_id(&path)?;
     only_format_param(req.query_string(), &["json", "geojson"])?;
     let tags = required_if_match(&req)?;
@@ -335,31 +266,35 @@ pub async fn replace_plot(
         (status = 200, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
             headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "The patched feature is not valid; every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may not write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No plot has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The plot has ended", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The plot changed since the If-Match version; nothing was written", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotAPlanner,
+        problems::PlotNotFound,
+        problems::PlotEnded,
+        problems::PlotChanged,
+        problems::TooLarge,
         (status = 415, description = "The body is not a merge patch", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::IfMatchMissing,
+        problems::Unavailable,
     )
 )]
 #[patch("/collections/plots/items/{featureId}")]
 pub async fn update_plot(
     req: HttpRequest,
-    caller: Caller,
+    Planner(who): Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = caller.require(Role::Planner, "changing a plot")?.to_owned();
     let id = parse_feature_id(&path)?;
     only_format_param(req.query_string(), &["json", "geojson"])?;
     let tags = required_if_match(&req)?;
-    check_content_type(&req, &[MERGE_PATCH_JSON, media::JSON])?;
-    let patch = parse_json(&read_body(&req, payload, state.api.max_body_bytes).await?)?;
+    let patch = read_json(
+        &req,
+        payload,
+        &[MERGE_PATCH_JSON, media::JSON],
+        state.api.max_body_bytes,
+    )
+    .await?;
     if !patch.is_object() {
         return Err(ApiError::invalid(
             "body",
@@ -377,9 +312,7 @@ pub async fn update_plot(
     edit(&req, &state, &who, id, &tags, crs, move |current| {
         let mut feature = serde_json::to_value(current).map_err(anyhow::Error::from)?;
         if let Some(properties) = feature.get_mut("properties").and_then(Value::as_object_mut) {
-            for name in COMPUTED.iter().chain(LIFECYCLE) {
-                properties.remove(*name);
-            }
+            properties.retain(|name, _| !catalogue::is_computed(name) && !catalogue::is_kept(name));
         }
         if let Some(object) = feature.as_object_mut() {
             object.remove("links");
@@ -449,23 +382,22 @@ async fn edit(
     responses(
         (status = 204, description = "The plot has ended"),
         (status = 400, description = "The reason is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may not write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No plot has this id", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotAPlanner,
+        problems::PlotNotFound,
         (status = 409, description = "The plot has already ended", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The plot changed since the If-Match version; nothing was written", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::PlotChanged,
+        problems::IfMatchMissing,
+        problems::Unavailable,
     )
 )]
 #[delete("/collections/plots/items/{featureId}")]
 pub async fn delete_plot(
     req: HttpRequest,
-    caller: Caller,
+    Planner(who): Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = caller.require(Role::Planner, "retiring a plot")?.to_owned();
     let id = parse_feature_id(&path)?;
     let mut params = QueryParams::parse(req.query_string());
     let reason = params

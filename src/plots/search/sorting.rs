@@ -9,14 +9,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::filter::{Bind, Filter, Kind, QUERYABLES};
-use super::queries::PlotRow;
+use crate::db::bound::{Bind, BoundSql};
+use crate::plots::catalogue::{self, Kind};
+use crate::plots::queries::PlotRow;
 
 /// One sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortKey {
-    /// The property's name (also its column).
+    /// The property's name.
     pub name: &'static str,
+    /// Its column.
+    pub column: &'static str,
     pub kind: Kind,
     pub descending: bool,
 }
@@ -32,18 +35,19 @@ pub fn parse_sortby(value: &str) -> Result<Vec<SortKey>, String> {
             Some(b'+') => (false, &item[1..]),
             _ => (false, item),
         };
-        let (name, _, kind) = QUERYABLES
-            .iter()
-            .find(|(n, _, k)| *n == name && !matches!(k, Kind::Geometry | Kind::TextList))
+        let (name, column, kind) = catalogue::queryable(name)
+            .filter(|p| p.sortable())
+            .and_then(|p| Some((p.name, p.column?, p.kind)))
             .ok_or_else(|| {
                 format!("`{name}` is not a property plots can be sorted by (see /collections/plots/queryables)")
             })?;
-        if keys.iter().any(|k| k.name == *name) {
+        if keys.iter().any(|k| k.name == name) {
             return Err(format!("sorts by `{name}` twice"));
         }
         keys.push(SortKey {
             name,
-            kind: *kind,
+            column,
+            kind,
             descending,
         });
     }
@@ -58,7 +62,7 @@ pub fn order_sql(keys: &[SortKey]) -> String {
         .map(|k| {
             format!(
                 "{} {} NULLS LAST",
-                k.name,
+                k.column,
                 if k.descending { "DESC" } else { "ASC" }
             )
         })
@@ -84,7 +88,7 @@ impl SortPosition {
     pub fn after(row: &PlotRow, keys: &[SortKey]) -> anyhow::Result<Self> {
         let values = serde_json::to_value(row)?;
         Ok(Self {
-            keys: keys.iter().map(|k| values[k.name].clone()).collect(),
+            keys: keys.iter().map(|k| values[k.column].clone()).collect(),
             id: row.id,
         })
     }
@@ -102,11 +106,11 @@ impl SortPosition {
 
     /// The condition "comes after this position" in the order of `keys`:
     /// an OR of (equal on the first i keys AND after on key i), NULLs last.
-    pub fn predicate(&self, keys: &[SortKey]) -> Result<Filter, String> {
+    pub fn predicate(&self, keys: &[SortKey]) -> Result<BoundSql, String> {
         if self.keys.len() != keys.len() {
             return Err("does not belong to this sortby; follow the `next` links".to_owned());
         }
-        let mut f = Filter::new();
+        let mut f = BoundSql::new();
         f.sql("(");
         for i in 0..=keys.len() {
             if i > 0 {
@@ -115,9 +119,9 @@ impl SortPosition {
             f.sql("(TRUE");
             for (key, value) in keys[..i].iter().zip(&self.keys) {
                 if value.is_null() {
-                    f.sql(&format!(" AND {} IS NULL", key.name));
+                    f.sql(&format!(" AND {} IS NULL", key.column));
                 } else {
-                    f.sql(&format!(" AND {} = ", key.name));
+                    f.sql(&format!(" AND {} = ", key.column));
                     f.bind(bind(key.kind, value)?);
                 }
             }
@@ -129,9 +133,9 @@ impl SortPosition {
                         f.sql(" AND FALSE");
                     } else {
                         let op = if key.descending { "<" } else { ">" };
-                        f.sql(&format!(" AND ({} {op} ", key.name));
+                        f.sql(&format!(" AND ({} {op} ", key.column));
                         f.bind(bind(key.kind, value)?);
-                        f.sql(&format!(" OR {} IS NULL)", key.name));
+                        f.sql(&format!(" OR {} IS NULL)", key.column));
                     }
                 }
                 None => {
@@ -168,7 +172,7 @@ fn bind(kind: Kind, value: &Value) -> Result<Bind, String> {
                 .map_err(|_| bad())?
                 .with_timezone(&Utc),
         ),
-        Kind::TextList | Kind::Geometry => return Err(bad()),
+        Kind::TextList | Kind::Uuids | Kind::Documents | Kind::Geometry => return Err(bad()),
     })
 }
 

@@ -11,13 +11,15 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::COLLECTION_ID;
-use super::handlers::parse_feature_id;
-use crate::app::AppState;
-use crate::auth::{Caller, Role};
-use crate::error::{ApiError, Problem};
-use crate::ogc::{Link, media};
-use crate::params::only_format_param;
+use crate::error::ApiError;
+use crate::http::caller::Planner;
+use crate::http::link::Link;
+use crate::http::params::only_format_param;
+use crate::http::{media, problems};
+use crate::plots::catalogue::COLLECTION_ID;
+use crate::plots::catalogue::shown_area;
+use crate::plots::handlers::parse_feature_id;
+use crate::state::AppState;
 
 /// One version of a plot.
 #[derive(Debug, QueryableByName)]
@@ -55,15 +57,11 @@ pub fn version_feature(data: &Value) -> Value {
         properties.insert("demo".to_owned(), demo);
     }
     if let Some(area) = properties.get("area_m2").and_then(Value::as_f64) {
-        properties.insert("area_m2".to_owned(), round(area, 1).into());
-        properties.insert("area_daa".to_owned(), round(area / 1000.0, 2).into());
+        let (area_m2, area_daa) = shown_area(area);
+        properties.insert("area_m2".to_owned(), area_m2.into());
+        properties.insert("area_daa".to_owned(), area_daa.into());
     }
     serde_json::json!({"type": "Feature", "id": id, "geometry": geometry, "properties": properties})
-}
-
-fn round(v: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    (v * f).round() / f
 }
 
 /// One changed property between two versions.
@@ -157,20 +155,19 @@ pub struct History {
     params(("featureId" = Uuid, Path, description = "The plot's id")),
     responses(
         (status = 200, description = "The history", body = History),
-        (status = 400, description = "The id is not a UUID, or a query parameter is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No plot has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = Problem, content_type = "application/problem+json"),
+        problems::BadIdOrQuery,
+        problems::Unauthorized,
+        problems::PlotNotFound,
+        problems::Unavailable,
     )
 )]
 #[get("/collections/plots/items/{featureId}/history")]
 pub async fn get_history(
     req: HttpRequest,
-    caller: Caller,
+    _: Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Planner, "reading a plot's history")?;
     only_format_param(req.query_string(), &["json"])?;
     let id = parse_feature_id(&path)?;
     let mut conn = state.conn().await?;
@@ -241,7 +238,7 @@ struct PastPlot {
 pub async fn register_at(
     conn: &mut AsyncPgConnection,
     as_of: DateTime<Utc>,
-    filter: &super::queries::PlotFilter,
+    filter: &crate::plots::search::query::PlotFilter,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<(Uuid, Value)>> {

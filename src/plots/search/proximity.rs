@@ -15,10 +15,11 @@ use postgis_diesel::functions::st_intersects;
 use postgis_diesel::sql_types::Geometry;
 use uuid::Uuid;
 
-use super::queries::{Plot, PlotFilter, PlotRow, filtered, geometry_json};
+use super::query::{PlotFilter, filtered};
 use crate::crs::Crs;
 use crate::db::schema::{plots, reference_places};
 use crate::db::sql::st_makeenvelope;
+use crate::plots::queries::{Plot, PlotRow, geometry_json};
 
 /// The largest search radius: farther than Norway is long.
 pub const MAX_RADIUS_M: f64 = 3_000_000.0;

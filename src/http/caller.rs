@@ -1,44 +1,19 @@
 //! Who is calling: anonymous, or the holder of an API key with a role.
 //! `Authorization: Bearer <key>`; anonymous callers read the public register.
+//! [`Caller`] is the extractor of handlers that serve both; [`Planner`] and
+//! [`Admin`] are those of handlers that need a role: they answer 401 or 403
+//! before the handler runs.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use serde::{Deserialize, Serialize};
-use strum::{AsRefStr, EnumString, VariantNames};
-use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::ApiError;
-use crate::keys;
-
-/// What a key may do.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    EnumString,
-    AsRefStr,
-    VariantNames,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Role {
-    /// Writes plots; reads everything, history and unpublished plots included.
-    Planner,
-    /// A planner who also manages keys.
-    Admin,
-}
+use crate::keys::role::Role;
+use crate::keys::store;
+use crate::state::AppState;
 
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +83,7 @@ impl FromRequest for Caller {
                 })?;
             let state = state.ok_or_else(|| anyhow::anyhow!("no app state"))?;
             let mut conn = state.conn().await?;
-            match keys::find_active(&mut conn, key).await? {
+            match store::find_active(&mut conn, key).await? {
                 Some(found) => Ok(Self::Key {
                     name: found.name,
                     role: found.role,
@@ -118,6 +93,45 @@ impl FromRequest for Caller {
                 )),
             }
         })
+    }
+}
+
+/// The holder of a key with at least the planner role: its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planner(pub String);
+
+/// The holder of a key with the admin role: its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin(pub String);
+
+/// The caller's key name, when it may act as `role`; the action in the
+/// error is the request's method and path.
+fn authorise(
+    req: &HttpRequest,
+    role: Role,
+) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+    let action = format!("{} {}", req.method(), req.path());
+    let caller = Caller::extract(req);
+    Box::pin(async move { Ok(caller.await?.require(role, &action)?.to_owned()) })
+}
+
+impl FromRequest for Planner {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let name = authorise(req, Role::Planner);
+        Box::pin(async move { Ok(Self(name.await?)) })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let name = authorise(req, Role::Admin);
+        Box::pin(async move { Ok(Self(name.await?)) })
     }
 }
 

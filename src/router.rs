@@ -1,6 +1,8 @@
-//! The application: its state, its middleware and every route. `main` and the
-//! tests build the app with the same [`app`] function, so the app under test
-//! is the app in production.
+//! The application, above every resource: the route table, the OpenAPI
+//! document built from it, the app's middleware (request ids, every error
+//! as problem+json, 405 with `Allow`) and the extractors' error handlers.
+//! `main` and the tests build the app with the same [`app`] function, so
+//! the app under test is the app in production.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -8,45 +10,34 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, Responder, web};
 use tracing_actix_web::{RequestId, TracingLogger};
-use url::Url;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_scalar::{Scalar, Servable};
 
-use crate::config::ApiConfig;
-use crate::db::DbPool;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
+use crate::http::media;
+use crate::matching::candidates::Candidates;
 use crate::openapi::ApiDoc;
-use crate::{enquiries, health, keys, ogc, plots};
+use crate::state::AppState;
+use crate::{enquiries, health, keys, matching, ogc, plots};
 
-/// What every handler can reach.
+/// Everything the app's workers share: the state every handler reaches,
+/// and the resources' own data (site matching's copy of the plots on
+/// offer). Built once, then cloned into each worker, so that the workers
+/// share one copy.
 #[derive(Clone)]
-pub struct AppState {
-    /// The database pool.
-    pub pool: DbPool,
-    /// Paging and counting settings.
-    pub api: ApiConfig,
-    /// The public base URL, if configured; otherwise each request's own.
-    pub public_url: Option<Url>,
-    /// The plots on offer, in memory, for site matching.
-    pub candidates: std::sync::Arc<plots::matching::candidates::Candidates>,
+pub struct Shared {
+    pub state: AppState,
+    pub candidates: web::Data<Candidates>,
 }
 
-impl AppState {
-    /// The base URL that links start with, without a trailing slash.
-    pub fn base_url(&self, req: &HttpRequest) -> String {
-        match &self.public_url {
-            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
-            None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
-            }
+impl From<AppState> for Shared {
+    /// The state with fresh resource data.
+    fn from(state: AppState) -> Self {
+        Self {
+            state,
+            candidates: web::Data::new(Candidates::default()),
         }
-    }
-
-    /// A connection from the pool, or 503 when none comes in time.
-    pub async fn conn(&self) -> Result<crate::db::DbConn, ApiError> {
-        Ok(self.pool.get().await?)
     }
 }
 
@@ -57,6 +48,7 @@ pub struct ApiDocument(pub String);
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     ogc::configure(cfg);
     plots::configure(cfg);
+    matching::configure(cfg);
     keys::configure(cfg);
     enquiries::configure(cfg);
     health::configure(cfg);
@@ -87,7 +79,7 @@ fn to_json(api: &utoipa::openapi::OpenApi) -> String {
 
 /// The whole application.
 pub fn app(
-    state: AppState,
+    shared: impl Into<Shared>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -102,7 +94,9 @@ pub fn app(
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let Shared { state, candidates } = shared.into();
     app.app_data(web::Data::new(state))
+        .app_data(candidates)
         .app_data(web::Data::new(ApiDocument(to_json(&api))))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             ApiError::BadRequest(format!("invalid query string: {err}")).into()
@@ -124,7 +118,7 @@ pub fn app(
 
 async fn serve_openapi(doc: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type(ogc::media::OPENAPI_JSON)
+        .content_type(media::OPENAPI_JSON)
         .body(doc.0.clone())
 }
 

@@ -15,177 +15,21 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::fmt;
 use std::sync::RwLock;
 
-use chrono::NaiveDate;
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::TryStreamExt;
 use uuid::Uuid;
 
-use super::Needs;
+use super::candidate::{COLUMNS, Candidate, CandidateRow};
+use super::needs::Needs;
 use crate::error::ApiError;
-use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
-use crate::plots::queries::PlotRow;
-
-/// What matching judges a plot by.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    pub area_m2: Option<f64>,
-    pub land_use: i32,
-    pub location_class: LocationClass,
-    pub port_distance_m: Option<i32>,
-    pub rail_terminal_distance_m: Option<i32>,
-    pub motorway_distance_m: Option<i32>,
-    pub station_distance_m: Option<i32>,
-    pub power_capacity_kw: Option<i32>,
-    pub available_from: Option<NaiveDate>,
-    pub price_nok_per_m2: Option<i32>,
-    pub offer_type: OfferType,
-    pub contamination: Contamination,
-    pub focus_areas: FocusAreas,
-}
-
-/// A set of focus areas, one bit each.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FocusAreas(u8);
-
-impl FocusAreas {
-    pub fn contains(self, area: FocusArea) -> bool {
-        self.0 & (1 << area as u8) != 0
-    }
-
-    fn insert(&mut self, area: FocusArea) {
-        self.0 |= 1 << area as u8;
-    }
-}
-
-impl fmt::Display for FocusAreas {
-    /// The areas in the order of the code list, comma-separated.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use strum::VariantNames;
-        let names = FocusArea::VARIANTS
-            .iter()
-            .filter(|name| name.parse().is_ok_and(|area| self.contains(area)));
-        for (i, name) in names.enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(name)?;
-        }
-        Ok(())
-    }
-}
-
-/// A plot's matching columns as the database has them (codes as text).
-#[derive(Debug, QueryableByName)]
-struct CandidateRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Nullable<Double>)]
-    area_m2: Option<f64>,
-    #[diesel(sql_type = Integer)]
-    land_use: i32,
-    #[diesel(sql_type = Text)]
-    location_class: String,
-    #[diesel(sql_type = Nullable<Integer>)]
-    port_distance_m: Option<i32>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    rail_terminal_distance_m: Option<i32>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    motorway_distance_m: Option<i32>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    station_distance_m: Option<i32>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    power_capacity_kw: Option<i32>,
-    #[diesel(sql_type = Nullable<Date>)]
-    available_from: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    price_nok_per_m2: Option<i32>,
-    #[diesel(sql_type = Text)]
-    offer_type: String,
-    #[diesel(sql_type = Text)]
-    contamination: String,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    focus_areas: Vec<Option<String>>,
-    /// Open, published and available (see [`PlotRow::is_on_offer`]).
-    #[diesel(sql_type = Bool)]
-    on_offer: bool,
-}
-
-/// The columns of a [`CandidateRow`] but `on_offer`, from `plots AS p`.
-const COLUMNS: &str = "p.id, p.area_m2, p.land_use, p.location_class, p.port_distance_m, \
-     p.rail_terminal_distance_m, p.motorway_distance_m, p.station_distance_m, \
-     p.power_capacity_kw, p.available_from, p.price_nok_per_m2, p.offer_type, \
-     p.contamination, p.focus_areas";
 
 /// Open, published and available: the plots on offer (see
 /// [`PlotRow::is_on_offer`]).
 const ON_OFFER: &str = "p.ended_at IS NULL AND p.published AND p.status = 'available'";
-
-impl TryFrom<&CandidateRow> for Candidate {
-    type Error = anyhow::Error;
-
-    fn try_from(row: &CandidateRow) -> anyhow::Result<Self> {
-        let code = |kind: &str, value: &str| {
-            anyhow::anyhow!("plot {}: {kind} `{value}` is not in the code list", row.id)
-        };
-        let mut focus_areas = FocusAreas::default();
-        for name in row.focus_areas.iter().flatten() {
-            focus_areas.insert(name.parse().map_err(|_| code("focus area", name))?);
-        }
-        Ok(Candidate {
-            area_m2: row.area_m2,
-            land_use: row.land_use,
-            location_class: row
-                .location_class
-                .parse()
-                .map_err(|_| code("location class", &row.location_class))?,
-            port_distance_m: row.port_distance_m,
-            rail_terminal_distance_m: row.rail_terminal_distance_m,
-            motorway_distance_m: row.motorway_distance_m,
-            station_distance_m: row.station_distance_m,
-            power_capacity_kw: row.power_capacity_kw,
-            available_from: row.available_from,
-            price_nok_per_m2: row.price_nok_per_m2,
-            offer_type: row
-                .offer_type
-                .parse()
-                .map_err(|_| code("offer type", &row.offer_type))?,
-            contamination: row
-                .contamination
-                .parse()
-                .map_err(|_| code("contamination", &row.contamination))?,
-            focus_areas,
-        })
-    }
-}
-
-impl TryFrom<&PlotRow> for Candidate {
-    type Error = anyhow::Error;
-
-    fn try_from(plot: &PlotRow) -> anyhow::Result<Self> {
-        Candidate::try_from(&CandidateRow {
-            id: plot.id,
-            area_m2: plot.area_m2,
-            land_use: plot.land_use,
-            location_class: plot.location_class.clone(),
-            port_distance_m: plot.port_distance_m,
-            rail_terminal_distance_m: plot.rail_terminal_distance_m,
-            motorway_distance_m: plot.motorway_distance_m,
-            station_distance_m: plot.station_distance_m,
-            power_capacity_kw: plot.power_capacity_kw,
-            available_from: plot.available_from,
-            price_nok_per_m2: plot.price_nok_per_m2,
-            offer_type: plot.offer_type.clone(),
-            contamination: plot.contamination.clone(),
-            focus_areas: plot.focus_areas.clone(),
-            on_offer: plot.is_on_offer(),
-        })
-    }
-}
 
 /// The best candidates for some needs.
 #[derive(Debug)]
@@ -302,16 +146,17 @@ async fn read_since(
         .get_result::<Snapshot>(conn)
         .await?
         .snapshot;
+    let columns = COLUMNS.as_str();
     let query = match since {
         None => diesel::sql_query(format!(
-            "SELECT {COLUMNS}, true AS on_offer FROM plots p WHERE {ON_OFFER}"
+            "SELECT {columns}, true AS on_offer FROM plots p WHERE {ON_OFFER}"
         ))
         .into_boxed(),
         // The index on change_xid finds the transactions from the oldest one
         // running at `since` on; of those, the ones `since` could not see
         // wrote since.
         Some(since) => diesel::sql_query(format!(
-            "SELECT {COLUMNS}, ({ON_OFFER}) AS on_offer \
+            "SELECT {columns}, ({ON_OFFER}) AS on_offer \
              FROM plot_changes c JOIN plots p ON p.id = c.plot_id \
              WHERE c.change_xid >= $1::xid8 \
                AND NOT pg_visible_in_snapshot(c.change_xid, $2::pg_snapshot)"
@@ -376,6 +221,8 @@ impl Eq for Ranked {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matching::candidate::FocusAreas;
+    use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
 
     fn plot(land_use: i32, area_m2: f64) -> Candidate {
         Candidate {

@@ -12,9 +12,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::input::{COMPUTED, PlotInput, computed_matches, writable_columns};
+use super::input::{PlotInput, computed_matches};
 use crate::crs::Crs;
 use crate::error::FieldError;
+use crate::plots::catalogue::{self, writable_columns};
 
 /// The smallest boundary taken as a plot, in m².
 pub const MIN_AREA_M2: f64 = 50.0;
@@ -157,10 +158,10 @@ pub struct Written {
 impl Written {
     /// The computed properties, as the API writes them.
     pub fn computed(&self) -> Map<String, Value> {
-        let round = |v: f64, d: i32| (v * 10f64.powi(d)).round() / 10f64.powi(d);
+        let (area_m2, area_daa) = catalogue::shown_area(self.area_m2);
         let Value::Object(map) = json!({
-            "area_m2": round(self.area_m2, 1),
-            "area_daa": round(self.area_m2 / 1000.0, 2),
+            "area_m2": area_m2,
+            "area_daa": area_daa,
             "port_distance_m": self.port_distance_m,
             "port_name": self.port_name,
             "rail_terminal_distance_m": self.rail_terminal_distance_m,
@@ -182,7 +183,7 @@ impl Written {
         input
             .computed
             .iter()
-            .filter(|(name, _)| COMPUTED.contains(&name.as_str()))
+            .filter(|(name, _)| catalogue::is_computed(name))
             .filter_map(|(name, given)| {
                 let actual = computed.get(name).unwrap_or(&Value::Null);
                 (!computed_matches(name, given, actual)).then(|| {

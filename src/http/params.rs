@@ -2,8 +2,13 @@
 //! invalid values are answered 400, naming the parameter and the reason.
 
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
+
+/// The largest `limit` a client may ask for; larger values are refused,
+/// values above the server's maximum page size are clamped to it.
+pub const LIMIT_MAX: u32 = 10_000;
 
 /// The `f` parameter that OGC clients may send to ask for JSON.
 #[derive(Debug, IntoParams)]
@@ -126,6 +131,23 @@ pub fn list_of<T>(
             }
         })
         .collect()
+}
+
+/// A page size: a whole number from 1 to [`LIMIT_MAX`].
+pub fn parse_limit(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=LIMIT_MAX).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number from 1 to {LIMIT_MAX}, got `{value}`"
+        )),
+    }
+}
+
+/// The id in a path segment named `name`, or 400 saying it is not `what`
+/// (a UUID).
+pub fn parse_id(value: &str, name: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value)
+        .map_err(|_| ApiError::invalid(name, format!("`{value}` is not {what} (a UUID)")))
 }
 
 #[cfg(test)]

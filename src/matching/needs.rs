@@ -1,17 +1,13 @@
-//! Site matching: a company states its needs; the registry returns the
+//! A company's statement of needs for site matching: a company states its needs; the registry returns the
 //! plots ranked by fit, each with a score and the reasons (which needs it
 //! meets, which it misses and by how much). Needs named in `required` are
 //! hard: a plot that misses one is not a candidate. The others are
 //! preferences: each scores from 0 to 1 (full when met, less the further it
 //! misses) and the plot's score is the mean over every stated need.
 //!
-//! The service scores the available plots in memory ([`candidates`]), kept
-//! current from the database before each match, and reads from the database
-//! only the few plots it returns.
+//! This module holds the statement of needs, its checks, and the judge of
+//! one plot against it (score and reasons).
 
-pub mod candidates;
-
-use actix_web::post;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,9 +15,9 @@ use utoipa::ToSchema;
 
 use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, VariantNames};
 
-use self::candidates::Candidate;
-use super::codes::{Contamination, FocusArea, LocationClass, OfferType};
+use super::candidate::Candidate;
 use crate::error::FieldError;
+use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
 
 /// A range of plot area in m².
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
@@ -204,7 +200,7 @@ impl Needs {
 
     /// The hard requirements, one bit per need (see [`Need::bit`]); names
     /// that are not needs are refused by [`Needs::check`].
-    fn required_bits(&self) -> u16 {
+    pub(super) fn required_bits(&self) -> u16 {
         self.required
             .iter()
             .filter_map(|name| name.parse::<Need>().ok())
@@ -395,73 +391,6 @@ fn round3(x: f64) -> f64 {
 /// The needs echoed in an answer, as JSON.
 pub fn echo(needs: &Needs) -> Value {
     serde_json::to_value(needs).unwrap_or(Value::Null)
-}
-
-/// Ranks the plots for `needs`: a GeoJSON FeatureCollection, best first,
-/// each feature with `match_score` and `match_reasons`.
-#[utoipa::path(
-    tag = "Plots",
-    request_body(content = Needs, description = "The company's needs; those named in `required` are hard requirements",
-        example = json!({"area_m2": {"min": 20000}, "land_use": [1340, 1350, 1826], "max_port_distance_m": 3000,
-                         "min_power_kw": 2000, "available_by": "2027-12-31", "no_contamination": true,
-                         "required": ["land_use", "area_m2"], "limit": 10})),
-    responses(
-        (status = 200, description = "The plots, best first", body = Object, content_type = "application/geo+json"),
-        (status = 400, description = "The needs are not valid; every problem is in `errors`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy or unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/collections/plots/match")]
-pub async fn match_plots(
-    req: actix_web::HttpRequest,
-    state: actix_web::web::Data<crate::app::AppState>,
-    payload: actix_web::web::Payload,
-) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
-    use crate::error::ApiError;
-    super::edit::check_content_type(&req, &[crate::ogc::media::JSON])?;
-    let body = super::edit::read_body(&req, payload, 64 * 1024).await?;
-    let needs: Needs = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::InvalidBody(vec![FieldError::new(
-            "body",
-            format!("is not a statement of needs: {e}"),
-        )])
-    })?;
-    needs.check().map_err(ApiError::InvalidBody)?;
-    let limit = needs.limit.unwrap_or(10) as usize;
-    let mut conn = state.conn().await?;
-    state.candidates.refresh(&mut conn).await?;
-    // Scoring every candidate takes some milliseconds of CPU: on the
-    // blocking pool, not on the worker that serves other requests.
-    let (candidates, ranking_needs) = (state.candidates.clone(), needs.clone());
-    let ranking = actix_web::web::block(move || candidates.rank(&ranking_needs, limit))
-        .await
-        .map_err(anyhow::Error::from)?;
-    let plots = super::queries::get_many(&mut conn, &ranking.best, crate::crs::Crs::CRS84).await?;
-    drop(conn);
-    let mut features = Vec::with_capacity(plots.len());
-    for plot in plots {
-        // A plot taken off offer since the refresh a moment ago is left out.
-        if !plot.row.is_on_offer() {
-            continue;
-        }
-        let (score, reasons) = needs.assess(&Candidate::try_from(&plot.row)?);
-        let feature = super::wire::PlotFeature::from_plot(plot)?;
-        let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
-        value["properties"]["match_score"] = serde_json::json!(score);
-        value["properties"]["match_reasons"] =
-            serde_json::to_value(&reasons).map_err(anyhow::Error::from)?;
-        features.push(value);
-    }
-    Ok(actix_web::HttpResponse::Ok()
-        .content_type(crate::ogc::media::GEOJSON)
-        .json(serde_json::json!({
-            "type": "FeatureCollection",
-            "features": features,
-            "numberReturned": features.len(),
-            "candidates": ranking.candidates,
-            "needs": echo(&needs),
-            "timeStamp": chrono::Utc::now(),
-        })))
 }
 
 #[cfg(test)]

@@ -5,115 +5,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cql2::Expr;
-use diesel::QueryResult;
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
-use diesel::pg::Pg;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Timestamptz};
 
+use super::proximity::MAX_RADIUS_M;
 use crate::crs::Crs;
-use crate::db::schema::plots;
-
-/// What a queryable property holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Integer,
-    Number,
-    Boolean,
-    Date,
-    Timestamp,
-    TextList,
-    Geometry,
-}
-
-/// The properties a filter may name, with their columns and kinds.
-pub const QUERYABLES: &[(&str, &str, Kind)] = &[
-    ("geometry", "geom", Kind::Geometry),
-    ("reference", "reference", Kind::Text),
-    ("name", "name", Kind::Text),
-    ("address", "address", Kind::Text),
-    ("municipality", "municipality", Kind::Text),
-    ("locality", "locality", Kind::Text),
-    ("area_m2", "area_m2", Kind::Number),
-    ("land_use", "land_use", Kind::Integer),
-    ("land_use_status", "land_use_status", Kind::Text),
-    ("plan_id", "plan_id", Kind::Text),
-    ("planning_status", "planning_status", Kind::Text),
-    ("utilisation_percent", "utilisation_percent", Kind::Number),
-    ("utilisation_type", "utilisation_type", Kind::Text),
-    ("max_height_m", "max_height_m", Kind::Number),
-    ("location_class", "location_class", Kind::Text),
-    ("readiness", "readiness", Kind::Text),
-    ("ownership", "ownership", Kind::Text),
-    ("owner_name", "owner_name", Kind::Text),
-    ("offer_type", "offer_type", Kind::Text),
-    ("price_nok_per_m2", "price_nok_per_m2", Kind::Integer),
-    (
-        "lease_nok_per_m2_year",
-        "lease_nok_per_m2_year",
-        Kind::Integer,
-    ),
-    ("status", "status", Kind::Text),
-    ("available_from", "available_from", Kind::Date),
-    ("water_sewer", "water_sewer", Kind::Boolean),
-    ("power_capacity_kw", "power_capacity_kw", Kind::Integer),
-    ("district_heating", "district_heating", Kind::Boolean),
-    ("fibre", "fibre", Kind::Boolean),
-    ("road_access", "road_access", Kind::Boolean),
-    ("port_distance_m", "port_distance_m", Kind::Integer),
-    ("port_name", "port_name", Kind::Text),
-    (
-        "rail_terminal_distance_m",
-        "rail_terminal_distance_m",
-        Kind::Integer,
-    ),
-    ("rail_terminal_name", "rail_terminal_name", Kind::Text),
-    ("motorway_distance_m", "motorway_distance_m", Kind::Integer),
-    (
-        "motorway_junction_name",
-        "motorway_junction_name",
-        Kind::Text,
-    ),
-    ("station_distance_m", "station_distance_m", Kind::Integer),
-    ("station_name", "station_name", Kind::Text),
-    ("contamination", "contamination", Kind::Text),
-    ("cultural_heritage", "cultural_heritage", Kind::Boolean),
-    ("flood_zone", "flood_zone", Kind::Boolean),
-    ("landslide_zone", "landslide_zone", Kind::Boolean),
-    ("quick_clay_zone", "quick_clay_zone", Kind::Boolean),
-    ("noise_zone", "noise_zone", Kind::Text),
-    ("focus_areas", "focus_areas", Kind::TextList),
-    ("created_at", "created_at", Kind::Timestamp),
-    ("updated_at", "updated_at", Kind::Timestamp),
-];
-
-/// A value bound into the SQL.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Bind {
-    Text(String),
-    Integer(i32),
-    Number(f64),
-    Boolean(bool),
-    Date(NaiveDate),
-    Timestamp(DateTime<Utc>),
-    TextList(Vec<String>),
-    IntegerList(Vec<i32>),
-    NumberList(Vec<f64>),
-}
-
-/// One piece of the translated filter: SQL we wrote, or a bound value.
-#[derive(Debug, Clone, PartialEq)]
-enum Piece {
-    Sql(String),
-    Bind(Bind),
-}
-
-/// A translated filter: a boolean SQL expression over `plots`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Filter {
-    pieces: Vec<Piece>,
-}
+use crate::db::bound::{Bind, BoundSql};
+use crate::plots::catalogue::{self, Kind};
 
 /// Which language the filter is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,47 +18,24 @@ pub enum Lang {
     Json,
 }
 
-impl Filter {
-    /// An empty expression, to be written with [`Filter::sql`] and [`Filter::bind`].
-    pub(super) fn new() -> Self {
-        Self { pieces: Vec::new() }
+/// Parses and translates `text` in `lang` into a boolean SQL expression
+/// over `plots`; geometries in it are in `crs`.
+pub fn parse(text: &str, lang: Lang, crs: Crs) -> Result<BoundSql, String> {
+    let expr = match lang {
+        Lang::Text => cql2::parse_text(text).map_err(|e| format!("is not valid cql2-text: {e}"))?,
+        Lang::Json => cql2::parse_json(text).map_err(|e| format!("is not valid cql2-json: {e}"))?,
+    };
+    let mut filter = BoundSql::new();
+    Translator {
+        out: &mut filter,
+        crs,
     }
-
-    /// Parses and translates `text` in `lang`; geometries in it are in `crs`.
-    pub fn parse(text: &str, lang: Lang, crs: Crs) -> Result<Self, String> {
-        let expr = match lang {
-            Lang::Text => {
-                cql2::parse_text(text).map_err(|e| format!("is not valid cql2-text: {e}"))?
-            }
-            Lang::Json => {
-                cql2::parse_json(text).map_err(|e| format!("is not valid cql2-json: {e}"))?
-            }
-        };
-        let mut filter = Self { pieces: Vec::new() };
-        Translator {
-            out: &mut filter,
-            crs,
-        }
-        .boolean(&expr)?;
-        Ok(filter)
-    }
-
-    /// Appends SQL the registry wrote (never text from a request).
-    pub(super) fn sql(&mut self, sql: &str) {
-        match self.pieces.last_mut() {
-            Some(Piece::Sql(s)) => s.push_str(sql),
-            _ => self.pieces.push(Piece::Sql(sql.to_owned())),
-        }
-    }
-
-    /// Appends a bound value.
-    pub(super) fn bind(&mut self, bind: Bind) {
-        self.pieces.push(Piece::Bind(bind));
-    }
+    .boolean(&expr)?;
+    Ok(filter)
 }
 
 struct Translator<'a> {
-    out: &'a mut Filter,
+    out: &'a mut BoundSql,
     crs: Crs,
 }
 
@@ -171,10 +44,8 @@ fn property(expr: &Expr) -> Option<Result<(&'static str, Kind), String>> {
         return None;
     };
     Some(
-        QUERYABLES
-            .iter()
-            .find(|(name, _, _)| *name == property)
-            .map(|(_, column, kind)| (*column, *kind))
+        catalogue::queryable(property)
+            .and_then(|p| Some((p.column?, p.kind)))
             .ok_or_else(|| {
                 format!(
                     "`{property}` is not a queryable property (see /collections/plots/queryables)"
@@ -207,7 +78,7 @@ fn dwithin_metres(distance: &Expr, unit: Option<&Expr>) -> Result<f64, String> {
         Some(other) => return Err(format!("`{}` is not a unit of distance", describe(other))),
     };
     let metres = value * factor;
-    let max = super::proximity::MAX_RADIUS_M;
+    let max = MAX_RADIUS_M;
     if metres.is_finite() && metres > 0.0 && metres <= max {
         Ok(metres)
     } else {
@@ -549,7 +420,9 @@ impl Translator<'_> {
                 }
             }
             (Kind::Text, _) => return Err(wrong("text")),
-            (Kind::TextList | Kind::Geometry, _) => return Err(wrong("a plain value")),
+            (Kind::TextList | Kind::Uuids | Kind::Documents | Kind::Geometry, _) => {
+                return Err(wrong("a plain value"));
+            }
         })
     }
 
@@ -612,86 +485,12 @@ fn flip(op: &str) -> &'static str {
     }
 }
 
-impl Expression for Filter {
-    type SqlType = Nullable<Bool>;
-}
-
-/// A number computed in SQL from the registry's own pieces (e.g. a site
-/// match's score), written and bound like a [`Filter`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Number(pub Filter);
-
-impl Expression for Number {
-    type SqlType = Double;
-}
-
-impl ValidGrouping<()> for Number {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl AppearsOnTable<plots::table> for Number {}
-impl SelectableExpression<plots::table> for Number {}
-
-impl QueryId for Number {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl QueryFragment<Pg> for Number {
-    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.walk_ast(out)
-    }
-}
-
-impl ValidGrouping<()> for Filter {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl AppearsOnTable<plots::table> for Filter {}
-impl SelectableExpression<plots::table> for Filter {}
-
-impl QueryId for Filter {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl QueryFragment<Pg> for Filter {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        // Ours is only SQL we wrote ourselves (columns from the allow-list,
-        // operators, function names, SRIDs from the supported list); every
-        // value is bound.
-        out.unsafe_to_cache_prepared();
-        for piece in &self.pieces {
-            match piece {
-                Piece::Sql(sql) => out.push_sql(sql),
-                Piece::Bind(Bind::Text(v)) => out.push_bind_param::<Text, _>(v)?,
-                Piece::Bind(Bind::Integer(v)) => out.push_bind_param::<Integer, _>(v)?,
-                Piece::Bind(Bind::Number(v)) => out.push_bind_param::<Double, _>(v)?,
-                Piece::Bind(Bind::Boolean(v)) => out.push_bind_param::<Bool, _>(v)?,
-                Piece::Bind(Bind::Date(v)) => out.push_bind_param::<Date, _>(v)?,
-                Piece::Bind(Bind::Timestamp(v)) => out.push_bind_param::<Timestamptz, _>(v)?,
-                Piece::Bind(Bind::TextList(v)) => out.push_bind_param::<Array<Text>, _>(v)?,
-                Piece::Bind(Bind::IntegerList(v)) => out.push_bind_param::<Array<Integer>, _>(v)?,
-                Piece::Bind(Bind::NumberList(v)) => out.push_bind_param::<Array<Double>, _>(v)?,
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sql_of(text: &str) -> Result<String, String> {
-        let f = Filter::parse(text, Lang::Text, Crs::CRS84)?;
-        Ok(f.pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Sql(s) => s.clone(),
-                Piece::Bind(_) => "$".to_owned(),
-            })
-            .collect())
+        Ok(parse(text, Lang::Text, Crs::CRS84)?.with_placeholders())
     }
 
     #[test]

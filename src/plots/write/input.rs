@@ -8,196 +8,12 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
-use strum::VariantNames;
 use uuid::Uuid;
 
-use super::codes::{
-    Contamination, FocusArea, LandUseStatus, LocationClass, NoiseZone, OfferType, Ownership,
-    PlanningStatus, Readiness, Status, UtilisationType,
-};
+use crate::contact::{check_email, check_phone};
 use crate::error::FieldError;
-
-/// What a property holds, and how it is checked.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    /// Text of 1 to `max` characters (after trimming: blank text is refused).
-    Text {
-        max: usize,
-    },
-    /// `AA-0042`: 2–8 capitals or digits, a dash, 1–7 digits.
-    Reference,
-    /// A municipality number (kommunenummer).
-    Municipality,
-    /// One of a code list.
-    Code(&'static [&'static str]),
-    /// A SOSI land-use code the registry knows.
-    LandUse,
-    /// A whole number from `min` to `max`.
-    Int {
-        min: i64,
-        max: i64,
-    },
-    /// A number greater than `above` and at most `max`.
-    Number {
-        above: f64,
-        max: f64,
-    },
-    Bool,
-    /// A calendar date, `YYYY-MM-DD`.
-    Date,
-    /// A list of cadastral units, `knr-gnr/bnr[/fnr/snr]`.
-    CadastralUnits,
-    /// A list of plot ids.
-    PlotIds,
-    /// A list of focus areas, each at most once.
-    FocusAreas,
-    /// A list of `{title, url}`.
-    Documents,
-    Email,
-    Phone,
-}
-
-/// A writable property: name (the column's too), kind, and its value when
-/// left out (`None`: required).
-struct Field {
-    name: &'static str,
-    kind: Kind,
-    default: Option<fn() -> Value>,
-}
-
-const fn required(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        kind,
-        default: None,
-    }
-}
-
-const fn optional(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        kind,
-        default: Some(|| Value::Null),
-    }
-}
-
-const fn defaults(name: &'static str, kind: Kind, default: fn() -> Value) -> Field {
-    Field {
-        name,
-        kind,
-        default: Some(default),
-    }
-}
-
-const TEXT_SHORT: Kind = Kind::Text { max: 200 };
-const TEXT_LONG: Kind = Kind::Text { max: 1000 };
-const NOK: Kind = Kind::Int {
-    min: 0,
-    max: 10_000_000,
-};
-
-/// Every property a planner writes, in the order of the registry's columns.
-const FIELDS: &[Field] = &[
-    required("reference", Kind::Reference),
-    required("name", TEXT_SHORT),
-    optional("address", Kind::Text { max: 300 }),
-    defaults("previously_part_of", Kind::PlotIds, || json!([])),
-    required("municipality", Kind::Municipality),
-    optional("locality", Kind::Text { max: 100 }),
-    defaults("cadastral_units", Kind::CadastralUnits, || json!([])),
-    required("land_use", Kind::LandUse),
-    required("land_use_status", Kind::Code(LandUseStatus::VARIANTS)),
-    optional("plan_id", Kind::Text { max: 100 }),
-    required("planning_status", Kind::Code(PlanningStatus::VARIANTS)),
-    optional(
-        "utilisation_percent",
-        Kind::Number {
-            above: 0.0,
-            max: 1000.0,
-        },
-    ),
-    optional("utilisation_type", Kind::Code(UtilisationType::VARIANTS)),
-    optional(
-        "max_height_m",
-        Kind::Number {
-            above: 0.0,
-            max: 500.0,
-        },
-    ),
-    required("location_class", Kind::Code(LocationClass::VARIANTS)),
-    required("readiness", Kind::Code(Readiness::VARIANTS)),
-    required("ownership", Kind::Code(Ownership::VARIANTS)),
-    optional("owner_name", TEXT_SHORT),
-    required("offer_type", Kind::Code(OfferType::VARIANTS)),
-    optional("price_nok_per_m2", NOK),
-    optional("lease_nok_per_m2_year", NOK),
-    optional("price_note", TEXT_LONG),
-    required("status", Kind::Code(Status::VARIANTS)),
-    optional("available_from", Kind::Date),
-    defaults("water_sewer", Kind::Bool, || json!(false)),
-    optional(
-        "power_capacity_kw",
-        Kind::Int {
-            min: 0,
-            max: 2_000_000,
-        },
-    ),
-    defaults("district_heating", Kind::Bool, || json!(false)),
-    defaults("fibre", Kind::Bool, || json!(false)),
-    defaults("road_access", Kind::Bool, || json!(false)),
-    defaults("contamination", Kind::Code(Contamination::VARIANTS), || {
-        json!("none")
-    }),
-    defaults("cultural_heritage", Kind::Bool, || json!(false)),
-    defaults("flood_zone", Kind::Bool, || json!(false)),
-    defaults("landslide_zone", Kind::Bool, || json!(false)),
-    defaults("quick_clay_zone", Kind::Bool, || json!(false)),
-    defaults("noise_zone", Kind::Code(NoiseZone::VARIANTS), || {
-        json!("none")
-    }),
-    optional("ground_conditions", TEXT_LONG),
-    defaults("focus_areas", Kind::FocusAreas, || json!([])),
-    defaults("documents", Kind::Documents, || json!([])),
-    optional("contact_name", TEXT_SHORT),
-    optional("contact_email", Kind::Email),
-    optional("contact_phone", Kind::Phone),
-    defaults("published", Kind::Bool, || json!(true)),
-];
-
-/// The columns a write sets from a feature's properties (the geometry aside).
-pub fn writable_columns() -> impl Iterator<Item = &'static str> {
-    FIELDS.iter().map(|f| f.name)
-}
-
-/// Properties the registry computes from the geometry and the reference
-/// places. A client may send them back as it read them (an exported file
-/// imports unchanged); a value that differs from the computed one is refused.
-pub const COMPUTED: &[&str] = &[
-    "area_m2",
-    "area_daa",
-    "port_distance_m",
-    "port_name",
-    "rail_terminal_distance_m",
-    "rail_terminal_name",
-    "motorway_distance_m",
-    "motorway_junction_name",
-    "station_distance_m",
-    "station_name",
-];
-
-/// Properties the registry keeps itself; ignored in input: the lifecycle (a
-/// plot ends by DELETE, its version and times come from its history), and
-/// `id`, which GIS tools (GDAL, QGIS) copy from the feature into the
-/// attributes of an export (a file's plots are matched by reference).
-pub const LIFECYCLE: &[&str] = &[
-    "id",
-    "version",
-    "created_at",
-    "updated_at",
-    "ended_at",
-    "end_reason",
-    "demo",
-];
+use crate::plots::catalogue::{self, Check};
+use crate::plots::codes::Status;
 
 /// Checks that no two figures are further apart than output rounding allows.
 pub fn computed_matches(name: &str, given: &Value, computed: &Value) -> bool {
@@ -297,24 +113,22 @@ pub fn check_feature(feature: &Value, land_uses: &[i32]) -> Result<PlotInput, Ve
     let mut values = Map::new();
     let mut computed = Map::new();
     for (name, value) in properties {
-        let known = FIELDS.iter().any(|f| f.name == name)
-            || COMPUTED.contains(&name.as_str())
-            || LIFECYCLE.contains(&name.as_str());
+        let known = catalogue::property(name).is_some() || catalogue::is_kept(name);
         if !known {
             errors.push(FieldError::new(
                 format!("properties.{name}"),
                 "is not a property of a plot",
             ));
         }
-        if COMPUTED.contains(&name.as_str()) && !value.is_null() {
+        if catalogue::is_computed(name) && !value.is_null() {
             computed.insert(name.clone(), value.clone());
         }
     }
-    for field in FIELDS {
+    for (field, check, default) in catalogue::writable() {
         let value = properties.get(field.name).unwrap_or(&Value::Null);
         let name = format!("properties.{}", field.name);
         if value.is_null() {
-            match field.default {
+            match default {
                 Some(default) => {
                     values.insert(field.name.to_owned(), default());
                 }
@@ -322,7 +136,8 @@ pub fn check_feature(feature: &Value, land_uses: &[i32]) -> Result<PlotInput, Ve
             }
             continue;
         }
-        match check_value(field.kind, value, land_uses) {
+        let codes = field.codes.unwrap_or_default();
+        match check_value(check, codes, value, land_uses) {
             Ok(v) => {
                 values.insert(field.name.to_owned(), v);
             }
@@ -428,15 +243,21 @@ pub fn check_geometry_shape(geometry: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, String> {
+/// Checks a value as `check` says; `codes` is the property's code list.
+fn check_value(
+    check: Check,
+    codes: &[&str],
+    value: &Value,
+    land_uses: &[i32],
+) -> Result<Value, String> {
     let text = |value: &Value| -> Result<String, String> {
         value
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| format!("must be text, got {}", describe(value)))
     };
-    match kind {
-        Kind::Text { max } => {
+    match check {
+        Check::Text { max } => {
             let s = text(value)?;
             let trimmed = s.trim();
             if trimmed.is_empty() {
@@ -450,7 +271,7 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 Ok(Value::String(trimmed.to_owned()))
             }
         }
-        Kind::Reference => {
+        Check::Reference => {
             let s = text(value)?;
             let ok = s.split_once('-').is_some_and(|(a, b)| {
                 (2..=8).contains(&a.len())
@@ -467,19 +288,19 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 ))
             }
         }
-        Kind::Municipality => {
+        Check::Municipality => {
             let s = text(value)?;
             check_municipality(&s).map(|()| Value::String(s))
         }
-        Kind::Code(list) => {
+        Check::Code => {
             let s = text(value)?;
-            if list.contains(&s.as_str()) {
+            if codes.contains(&s.as_str()) {
                 Ok(Value::String(s))
             } else {
-                Err(format!("`{s}` is not one of {}", list.join(", ")))
+                Err(format!("`{s}` is not one of {}", codes.join(", ")))
             }
         }
-        Kind::LandUse => {
+        Check::LandUse => {
             let code = value.as_i64().ok_or_else(|| {
                 format!(
                     "must be a SOSI code (a whole number), got {}",
@@ -496,7 +317,7 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 ))
             }
         }
-        Kind::Int { min, max } => {
+        Check::Int { min, max } => {
             let n = value
                 .as_i64()
                 .ok_or_else(|| format!("must be a whole number, got {}", describe(value)))?;
@@ -506,7 +327,7 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 Err(format!("{n} is out of range: {min} to {max}"))
             }
         }
-        Kind::Number { above, max } => {
+        Check::Number { above, max } => {
             let n = value
                 .as_f64()
                 .ok_or_else(|| format!("must be a number, got {}", describe(value)))?;
@@ -516,11 +337,11 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 Err(format!("{n} is out of range: above {above}, at most {max}"))
             }
         }
-        Kind::Bool => value
+        Check::Bool => value
             .as_bool()
             .map(Value::Bool)
             .ok_or_else(|| format!("must be true or false, got {}", describe(value))),
-        Kind::Date => {
+        Check::Date => {
             let s = text(value)?;
             match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) if (1900..=2200).contains(&chrono::Datelike::year(&d)) => {
@@ -530,19 +351,19 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 Err(_) => Err(format!("`{s}` is not a date: write YYYY-MM-DD")),
             }
         }
-        Kind::CadastralUnits => list(value, |item| {
+        Check::CadastralUnits => list(value, |item| {
             let s = text(item)?;
             check_cadastral_unit(&s).map(|()| Value::String(s))
         }),
-        Kind::PlotIds => list(value, |item| {
+        Check::PlotIds => list(value, |item| {
             let s = text(item)?;
             Uuid::parse_str(&s)
                 .map(|id| Value::String(id.to_string()))
                 .map_err(|_| format!("`{s}` is not a plot id (a UUID)"))
         }),
-        Kind::FocusAreas => {
+        Check::FocusAreas => {
             let areas = list(value, |item| {
-                check_value(Kind::Code(FocusArea::VARIANTS), item, land_uses)
+                check_value(Check::Code, codes, item, land_uses)
             })?;
             let items = areas.as_array().map(Vec::as_slice).unwrap_or_default();
             if items
@@ -554,7 +375,7 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
             }
             Ok(areas)
         }
-        Kind::Documents => list(value, |item| {
+        Check::Documents => list(value, |item| {
             let Some(doc) = item.as_object() else {
                 return Err(format!(
                     "each document must be {{\"title\", \"url\"}}, got {}",
@@ -570,7 +391,7 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
                 ));
             }
             let title = doc.get("title").ok_or("a document has no title")?;
-            let title = check_value(Kind::Text { max: 200 }, title, land_uses)?;
+            let title = check_value(Check::Text { max: 200 }, &[], title, land_uses)?;
             let url = doc
                 .get("url")
                 .and_then(Value::as_str)
@@ -588,53 +409,14 @@ fn check_value(kind: Kind, value: &Value, land_uses: &[i32]) -> Result<Value, St
             }
             Ok(checked)
         }),
-        Kind::Email => {
+        Check::Email => {
             let s = text(value)?;
             check_email(&s).map(|()| Value::String(s))
         }
-        Kind::Phone => {
+        Check::Phone => {
             let s = text(value)?;
             check_phone(&s).map(|()| Value::String(s))
         }
-    }
-}
-
-/// An e-mail address: one `@`, something before it, a domain with a dot
-/// inside it, no whitespace, at most 254 bytes. (Shared with enquiries.)
-pub fn check_email(s: &str) -> Result<(), String> {
-    let ok = s.len() <= 254
-        && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.chars().any(char::is_whitespace)
-                && !domain.contains('@')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{s}` is not an e-mail address"))
-    }
-}
-
-/// A phone number: digits and spaces, optionally a leading `+`, 5 to 15
-/// digits, at most 20 characters. (Shared with enquiries.)
-pub fn check_phone(s: &str) -> Result<(), String> {
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let ok = s
-        .strip_prefix('+')
-        .unwrap_or(s)
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == ' ')
-        && (5..=15).contains(&digits)
-        && s.len() <= 20;
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{s}` is not a phone number (digits and spaces, optionally +country code)"
-        ))
     }
 }
 
@@ -743,7 +525,7 @@ mod tests {
         assert_eq!(input.values["contamination"], "none");
         assert_eq!(input.values["published"], true);
         assert_eq!(input.values["address"], Value::Null);
-        assert_eq!(input.values.len(), FIELDS.len());
+        assert_eq!(input.values.len(), catalogue::writable().count());
     }
 
     #[test]

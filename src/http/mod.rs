@@ -1,0 +1,12 @@
+//! The HTTP plumbing every resource shares: media types, links and page
+//! links, request bodies (size limit, content type, JSON), query
+//! parameters, CSV answers, who is calling and the role checks, and the
+//! problem responses the OpenAPI document declares. It knows no resource.
+
+pub mod body;
+pub mod caller;
+pub mod csv;
+pub mod link;
+pub mod media;
+pub mod params;
+pub mod problems;

@@ -1,0 +1,56 @@
+//! The problem+json responses that many operations share, declared once
+//! for the OpenAPI document: `responses(..., problems::Unavailable)` in a
+//! handler's `#[utoipa::path]`. Each is the `Problem` schema under
+//! `application/problem+json` with a fixed description.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+
+use crate::error::PROBLEM_JSON;
+
+/// The response `status`: a problem, as `description` says.
+fn problem(status: u16, description: &str) -> BTreeMap<String, RefOr<Response>> {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build();
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, content)
+        .build();
+    BTreeMap::from([(status.to_string(), RefOr::T(response))])
+}
+
+macro_rules! problems {
+    ($($(#[$meta:meta])* $name:ident = $status:literal, $description:literal;)+) => {$(
+        $(#[$meta])*
+        #[doc = concat!("`", stringify!($status), "`: ", $description, ".")]
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                problem($status, $description)
+            }
+        }
+    )+};
+}
+
+problems! {
+    BadQuery = 400, "Unknown or invalid query parameter";
+    BadQueryNamed = 400, "Unknown or invalid query parameter, named in `errors`";
+    BadIdOrQuery = 400, "The id is not a UUID, or a query parameter is wrong";
+    InvalidFeature = 400, "The feature is not valid; every problem is in `errors`";
+    Unauthorized = 401, "No valid API key";
+    NotAPlanner = 403, "The key may not write";
+    NotAnAdmin = 403, "The key is not an admin's";
+    PlotNotFound = 404, "No plot has this id";
+    EnquiryNotFound = 404, "No enquiry has this id";
+    PlotEnded = 409, "The plot has ended";
+    PlotChanged = 412, "The plot changed since the If-Match version; nothing was written";
+    TooLarge = 413, "The body is too large";
+    TooLarge16K = 413, "The body is larger than 16 KiB";
+    NotJson = 415, "The body is not JSON";
+    NotGeoJson = 415, "The body is not GeoJSON";
+    IfMatchMissing = 428, "If-Match is missing";
+    Unavailable = 503, "The database is busy or unreachable";
+}

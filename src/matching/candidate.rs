@@ -1,0 +1,209 @@
+//! A plot as site matching judges it: the matching columns only, with its
+//! code lists as types, read from the database ([`CandidateRow`]) or from
+//! a plot already read ([`PlotRow`]).
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::plots::catalogue;
+use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
+use crate::plots::queries::PlotRow;
+
+/// What matching judges a plot by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub area_m2: Option<f64>,
+    pub land_use: i32,
+    pub location_class: LocationClass,
+    pub port_distance_m: Option<i32>,
+    pub rail_terminal_distance_m: Option<i32>,
+    pub motorway_distance_m: Option<i32>,
+    pub station_distance_m: Option<i32>,
+    pub power_capacity_kw: Option<i32>,
+    pub available_from: Option<NaiveDate>,
+    pub price_nok_per_m2: Option<i32>,
+    pub offer_type: OfferType,
+    pub contamination: Contamination,
+    pub focus_areas: FocusAreas,
+}
+
+/// A set of focus areas, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FocusAreas(u8);
+
+impl FocusAreas {
+    pub fn contains(self, area: FocusArea) -> bool {
+        self.0 & (1 << area as u8) != 0
+    }
+
+    pub fn insert(&mut self, area: FocusArea) {
+        self.0 |= 1 << area as u8;
+    }
+}
+
+impl fmt::Display for FocusAreas {
+    /// The areas in the order of the code list, comma-separated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use strum::VariantNames;
+        let names = FocusArea::VARIANTS
+            .iter()
+            .filter(|name| name.parse().is_ok_and(|area| self.contains(area)));
+        for (i, name) in names.enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// A plot's matching columns as the database has them (codes as text).
+#[derive(Debug, QueryableByName)]
+pub struct CandidateRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub area_m2: Option<f64>,
+    #[diesel(sql_type = Integer)]
+    pub land_use: i32,
+    #[diesel(sql_type = Text)]
+    pub location_class: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub port_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub rail_terminal_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub motorway_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub station_distance_m: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub power_capacity_kw: Option<i32>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub available_from: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub price_nok_per_m2: Option<i32>,
+    #[diesel(sql_type = Text)]
+    pub offer_type: String,
+    #[diesel(sql_type = Text)]
+    pub contamination: String,
+    #[diesel(sql_type = Array<Nullable<Text>>)]
+    pub focus_areas: Vec<Option<String>>,
+    /// Open, published and available (see [`PlotRow::is_on_offer`]).
+    #[diesel(sql_type = Bool)]
+    pub on_offer: bool,
+}
+
+/// The columns of a [`CandidateRow`] but `on_offer`, from `plots AS p`.
+pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    catalogue::matched_columns()
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+impl TryFrom<&CandidateRow> for Candidate {
+    type Error = anyhow::Error;
+
+    fn try_from(row: &CandidateRow) -> anyhow::Result<Self> {
+        let code = |kind: &str, value: &str| {
+            anyhow::anyhow!("plot {}: {kind} `{value}` is not in the code list", row.id)
+        };
+        let mut focus_areas = FocusAreas::default();
+        for name in row.focus_areas.iter().flatten() {
+            focus_areas.insert(name.parse().map_err(|_| code("focus area", name))?);
+        }
+        Ok(Candidate {
+            area_m2: row.area_m2,
+            land_use: row.land_use,
+            location_class: row
+                .location_class
+                .parse()
+                .map_err(|_| code("location class", &row.location_class))?,
+            port_distance_m: row.port_distance_m,
+            rail_terminal_distance_m: row.rail_terminal_distance_m,
+            motorway_distance_m: row.motorway_distance_m,
+            station_distance_m: row.station_distance_m,
+            power_capacity_kw: row.power_capacity_kw,
+            available_from: row.available_from,
+            price_nok_per_m2: row.price_nok_per_m2,
+            offer_type: row
+                .offer_type
+                .parse()
+                .map_err(|_| code("offer type", &row.offer_type))?,
+            contamination: row
+                .contamination
+                .parse()
+                .map_err(|_| code("contamination", &row.contamination))?,
+            focus_areas,
+        })
+    }
+}
+
+impl TryFrom<&PlotRow> for Candidate {
+    type Error = anyhow::Error;
+
+    fn try_from(plot: &PlotRow) -> anyhow::Result<Self> {
+        Candidate::try_from(&CandidateRow {
+            id: plot.id,
+            area_m2: plot.area_m2,
+            land_use: plot.land_use,
+            location_class: plot.location_class.clone(),
+            port_distance_m: plot.port_distance_m,
+            rail_terminal_distance_m: plot.rail_terminal_distance_m,
+            motorway_distance_m: plot.motorway_distance_m,
+            station_distance_m: plot.station_distance_m,
+            power_capacity_kw: plot.power_capacity_kw,
+            available_from: plot.available_from,
+            price_nok_per_m2: plot.price_nok_per_m2,
+            offer_type: plot.offer_type.clone(),
+            contamination: plot.contamination.clone(),
+            focus_areas: plot.focus_areas.clone(),
+            on_offer: plot.is_on_offer(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_row_reads_the_catalogues_matching_columns() {
+        // The row's fields (but `on_offer`, which the query computes) are
+        // the columns the catalogue marks as matched.
+        let row = CandidateRow {
+            id: Uuid::nil(),
+            area_m2: None,
+            land_use: 0,
+            location_class: String::new(),
+            port_distance_m: None,
+            rail_terminal_distance_m: None,
+            motorway_distance_m: None,
+            station_distance_m: None,
+            power_capacity_kw: None,
+            available_from: None,
+            price_nok_per_m2: None,
+            offer_type: String::new(),
+            contamination: String::new(),
+            focus_areas: Vec::new(),
+            on_offer: false,
+        };
+        let debug = format!("{row:?}");
+        let mut fields: Vec<&str> = debug
+            .trim_start_matches("CandidateRow { ")
+            .split(", ")
+            .filter_map(|f| f.split_once(':').map(|(name, _)| name.trim()))
+            .filter(|name| *name != "on_offer")
+            .collect();
+        let mut columns: Vec<&str> = catalogue::matched_columns().collect();
+        fields.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(fields, columns);
+    }
+}

@@ -1,0 +1,83 @@
+//! The site-matching endpoint: `POST /collections/plots/match`.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde_json::json;
+
+use super::candidate::Candidate;
+use super::candidates::Candidates;
+use super::needs::{Needs, echo};
+use crate::crs::Crs;
+use crate::error::{ApiError, FieldError};
+use crate::http::body::{check_content_type, read_body};
+use crate::http::{media, problems};
+use crate::plots::queries;
+use crate::plots::wire::PlotFeature;
+use crate::state::AppState;
+
+/// The largest statement of needs taken.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Ranks the plots for `needs`: a GeoJSON FeatureCollection, best first,
+/// each feature with `match_score` and `match_reasons`.
+#[utoipa::path(
+    tag = "Plots",
+    request_body(content = Needs, description = "The company's needs; those named in `required` are hard requirements",
+        example = json!({"area_m2": {"min": 20000}, "land_use": [1340, 1350, 1826], "max_port_distance_m": 3000,
+                         "min_power_kw": 2000, "available_by": "2027-12-31", "no_contamination": true,
+                         "required": ["land_use", "area_m2"], "limit": 10})),
+    responses(
+        (status = 200, description = "The plots, best first", body = Object, content_type = "application/geo+json"),
+        (status = 400, description = "The needs are not valid; every problem is in `errors`", body = crate::error::Problem, content_type = "application/problem+json"),
+        problems::Unavailable,
+    )
+)]
+#[post("/collections/plots/match")]
+pub async fn match_plots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    candidates: web::Data<Candidates>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    check_content_type(&req, &[media::JSON])?;
+    let body = read_body(&req, payload, MAX_BODY_BYTES).await?;
+    let needs: Needs = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::InvalidBody(vec![FieldError::new(
+            "body",
+            format!("is not a statement of needs: {e}"),
+        )])
+    })?;
+    needs.check().map_err(ApiError::InvalidBody)?;
+    let limit = needs.limit.unwrap_or(10) as usize;
+    let mut conn = state.conn().await?;
+    candidates.refresh(&mut conn).await?;
+    // Scoring every candidate takes some milliseconds of CPU: on the
+    // blocking pool, not on the worker that serves other requests.
+    let (candidates, ranking_needs) = (candidates.into_inner(), needs.clone());
+    let ranking = web::block(move || candidates.rank(&ranking_needs, limit))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let plots = queries::get_many(&mut conn, &ranking.best, Crs::CRS84).await?;
+    drop(conn);
+    let mut features = Vec::with_capacity(plots.len());
+    for plot in plots {
+        // A plot taken off offer since the refresh a moment ago is left out.
+        if !plot.row.is_on_offer() {
+            continue;
+        }
+        let (score, reasons) = needs.assess(&Candidate::try_from(&plot.row)?);
+        let feature = PlotFeature::from_plot(plot)?;
+        let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
+        value["properties"]["match_score"] = json!(score);
+        value["properties"]["match_reasons"] =
+            serde_json::to_value(&reasons).map_err(anyhow::Error::from)?;
+        features.push(value);
+    }
+    Ok(HttpResponse::Ok().content_type(media::GEOJSON).json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "numberReturned": features.len(),
+        "candidates": ranking.candidates,
+        "needs": echo(&needs),
+        "timeStamp": chrono::Utc::now(),
+    })))
+}

@@ -1,0 +1,208 @@
+//! The items listing: `GET /collections/plots/items`. It parses the query,
+//! asks [`page`](super::page) for the page, and renders it as GeoJSON (with
+//! `properties=` and `distance_m` applied) or as CSV.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::page::{self, ItemsPage, PastPage};
+use super::params::{ItemsQuery, ItemsRequest};
+use crate::error::ApiError;
+use crate::http::caller::Caller;
+use crate::http::link::{Link, PageLinks};
+use crate::http::{csv, media, problems};
+use crate::plots::catalogue::{self, COLLECTION_ID};
+use crate::plots::handlers::content_crs;
+use crate::plots::wire::{PlotCollection, PlotFeature};
+use crate::state::AppState;
+
+/// A page of plots as GeoJSON, filtered by box, time and properties, in a
+/// stable order. Follow `next` links for the following pages: they stay
+/// correct while plots are added or changed (keyset paging).
+#[utoipa::path(
+    tag = "Plots",
+    params(ItemsQuery),
+    responses(
+        (status = 200, description = "A page of plots", body = PlotCollection, content_type = "application/geo+json",
+            headers(("Content-Crs" = String, description = "The CRS of the geometries"))),
+        problems::BadQueryNamed,
+        problems::Unavailable,
+    )
+)]
+#[get("/collections/plots/items")]
+pub async fn list_plots(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut request = ItemsRequest::parse(req.query_string(), &state.api)?;
+    request.filter.include_unpublished = caller.is_planner();
+    let base = state.base_url(&req);
+    let mut conn = state.conn().await?;
+    if let Some(as_of) = request.as_of {
+        let past = page::find_as_of(&mut conn, &request, as_of).await?;
+        drop(conn);
+        return render_past(&base, &request, past);
+    }
+    let found = page::find(&mut conn, &request, state.api.count_limit).await?;
+    drop(conn);
+    render(&base, &request, found)
+}
+
+/// The links of a page of the listing.
+fn page_links(base: &str, request: &ItemsRequest, this: Option<&str>) -> (Vec<Link>, String) {
+    let url = format!("{base}/collections/{COLLECTION_ID}/items");
+    let links = vec![
+        PageLinks {
+            url: &url,
+            pairs: &request.pairs,
+            media_type: media::GEOJSON,
+        }
+        .this(this),
+        Link::new(
+            format!("{base}/collections/{COLLECTION_ID}"),
+            "collection",
+            media::JSON,
+            "The collection",
+        ),
+    ];
+    (links, url)
+}
+
+/// A page of plots as GeoJSON or CSV.
+fn render(base: &str, request: &ItemsRequest, found: ItemsPage) -> Result<HttpResponse, ApiError> {
+    let ItemsPage {
+        rows,
+        distances,
+        this,
+        next,
+        prev,
+        number_matched,
+    } = found;
+    let (mut links, url) = page_links(base, request, this.as_deref());
+    let pages = PageLinks {
+        url: &url,
+        pairs: &request.pairs,
+        media_type: media::GEOJSON,
+    };
+    links.extend(next.as_deref().map(|c| pages.next(c)));
+    links.extend(prev.as_deref().map(|c| pages.prev(c)));
+    let features = rows
+        .into_iter()
+        .map(PlotFeature::from_plot)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let body = PlotCollection {
+        kind: "FeatureCollection",
+        number_returned: features.len(),
+        features,
+        links,
+        time_stamp: Utc::now(),
+        number_matched,
+    };
+    if wants_csv(request) {
+        let value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+        return csv_answer(&value, request.properties.as_deref(), &distances);
+    }
+    let bytes = if request.properties.is_none() && distances.is_empty() {
+        serde_json::to_vec(&body)
+    } else {
+        let mut value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+        let features = value["features"].as_array_mut().into_iter().flatten();
+        for (i, feature) in features.enumerate() {
+            let Some(properties) = feature["properties"].as_object_mut() else {
+                continue;
+            };
+            if let Some(wanted) = &request.properties {
+                properties.retain(|name, _| wanted.contains(name));
+            }
+            if let Some(d) = distances.get(i) {
+                properties.insert("distance_m".to_owned(), json!(catalogue::round(*d, 1)));
+            }
+        }
+        serde_json::to_vec(&value)
+    }
+    .map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::Ok()
+        .content_type(media::GEOJSON)
+        .insert_header(content_crs(request.crs))
+        .body(bytes))
+}
+
+/// A page of the register at a past time, as GeoJSON or CSV.
+fn render_past(
+    base: &str,
+    request: &ItemsRequest,
+    past: PastPage,
+) -> Result<HttpResponse, ApiError> {
+    let (mut links, url) = page_links(base, request, past.this.as_deref());
+    let pages = PageLinks {
+        url: &url,
+        pairs: &request.pairs,
+        media_type: media::GEOJSON,
+    };
+    links.extend(past.next.as_deref().map(|c| pages.next(c)));
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberReturned": past.features.len(),
+        "features": past.features,
+        "links": links,
+        "timeStamp": Utc::now(),
+    });
+    if wants_csv(request) {
+        return csv_answer(&body, None, &[]);
+    }
+    Ok(HttpResponse::Ok().content_type(media::GEOJSON).json(body))
+}
+
+fn wants_csv(request: &ItemsRequest) -> bool {
+    request.pairs.iter().any(|(n, v)| n == "f" && v == "csv")
+}
+
+/// A page of features as a CSV download (see [`features_csv`]).
+fn csv_answer(
+    collection: &Value,
+    picked: Option<&[String]>,
+    distances: &[f64],
+) -> Result<HttpResponse, ApiError> {
+    let body = features_csv(collection, picked, distances).map_err(anyhow::Error::from)?;
+    Ok(csv::attachment(body, "plots.csv"))
+}
+
+/// A page of features as CSV: `id`, then each property (or those picked),
+/// then `distance_m` when measured. Lists are joined with `; `, documents
+/// written as JSON; the boundary is left out (spreadsheets cannot use it).
+fn features_csv(
+    collection: &Value,
+    picked: Option<&[String]>,
+    distances: &[f64],
+) -> Result<Vec<u8>, ::csv::Error> {
+    let columns: Vec<&str> = match picked {
+        Some(names) => names.iter().map(String::as_str).collect(),
+        None => catalogue::names().collect(),
+    };
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["id"];
+    header.extend(&columns);
+    if !distances.is_empty() {
+        header.push("distance_m");
+    }
+    w.write_record(&header)?;
+    let features = collection["features"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, feature) in features.iter().enumerate() {
+        let mut record = vec![csv::cell(&feature["id"])];
+        record.extend(
+            columns
+                .iter()
+                .map(|c| csv::cell(&feature["properties"][*c])),
+        );
+        if let Some(d) = distances.get(i) {
+            record.push(format!("{:.1}", d));
+        }
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}

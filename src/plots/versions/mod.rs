@@ -1,0 +1,6 @@
+//! Reports over the plots' versions (every change is a version, kept by
+//! trigger): one plot's history, the register as it stood at a time, and
+//! the reserve overview (totals now or at a past date).
+
+pub mod history;
+pub mod reserve;
