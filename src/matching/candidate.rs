@@ -73,7 +73,7 @@ pub struct CandidateRow {
     #[diesel(sql_type = Integer)]
     pub land_use: i32,
     #[diesel(sql_type = Text)]
-    pub location_class: String,
+    pub location_class: LocationClass,
     #[diesel(sql_type = Nullable<Integer>)]
     pub port_distance_m: Option<i32>,
     #[diesel(sql_type = Nullable<Integer>)]
@@ -89,11 +89,11 @@ pub struct CandidateRow {
     #[diesel(sql_type = Nullable<Integer>)]
     pub price_nok_per_m2: Option<i32>,
     #[diesel(sql_type = Text)]
-    pub offer_type: String,
+    pub offer_type: OfferType,
     #[diesel(sql_type = Text)]
-    pub contamination: String,
+    pub contamination: Contamination,
     #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub focus_areas: Vec<Option<String>>,
+    pub focus_areas: Vec<Option<FocusArea>>,
     /// Open, published and available (see [`PlotRow::is_on_offer`]).
     #[diesel(sql_type = Bool)]
     pub on_offer: bool,
@@ -107,24 +107,16 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
         .join(", ")
 });
 
-impl TryFrom<&CandidateRow> for Candidate {
-    type Error = anyhow::Error;
-
-    fn try_from(row: &CandidateRow) -> anyhow::Result<Self> {
-        let code = |kind: &str, value: &str| {
-            anyhow::anyhow!("plot {}: {kind} `{value}` is not in the code list", row.id)
-        };
+impl From<&CandidateRow> for Candidate {
+    fn from(row: &CandidateRow) -> Self {
         let mut focus_areas = FocusAreas::default();
-        for name in row.focus_areas.iter().flatten() {
-            focus_areas.insert(name.parse().map_err(|_| code("focus area", name))?);
+        for area in row.focus_areas.iter().flatten() {
+            focus_areas.insert(*area);
         }
-        Ok(Candidate {
+        Candidate {
             area_m2: row.area_m2,
             land_use: row.land_use,
-            location_class: row
-                .location_class
-                .parse()
-                .map_err(|_| code("location class", &row.location_class))?,
+            location_class: row.location_class,
             port_distance_m: row.port_distance_m,
             rail_terminal_distance_m: row.rail_terminal_distance_m,
             motorway_distance_m: row.motorway_distance_m,
@@ -132,28 +124,20 @@ impl TryFrom<&CandidateRow> for Candidate {
             power_capacity_kw: row.power_capacity_kw,
             available_from: row.available_from,
             price_nok_per_m2: row.price_nok_per_m2,
-            offer_type: row
-                .offer_type
-                .parse()
-                .map_err(|_| code("offer type", &row.offer_type))?,
-            contamination: row
-                .contamination
-                .parse()
-                .map_err(|_| code("contamination", &row.contamination))?,
+            offer_type: row.offer_type,
+            contamination: row.contamination,
             focus_areas,
-        })
+        }
     }
 }
 
-impl TryFrom<&PlotRow> for Candidate {
-    type Error = anyhow::Error;
-
-    fn try_from(plot: &PlotRow) -> anyhow::Result<Self> {
-        Candidate::try_from(&CandidateRow {
+impl From<&PlotRow> for Candidate {
+    fn from(plot: &PlotRow) -> Self {
+        Candidate::from(&CandidateRow {
             id: plot.id,
             area_m2: plot.area_m2,
             land_use: plot.land_use,
-            location_class: plot.location_class.clone(),
+            location_class: plot.location_class,
             port_distance_m: plot.port_distance_m,
             rail_terminal_distance_m: plot.rail_terminal_distance_m,
             motorway_distance_m: plot.motorway_distance_m,
@@ -161,8 +145,8 @@ impl TryFrom<&PlotRow> for Candidate {
             power_capacity_kw: plot.power_capacity_kw,
             available_from: plot.available_from,
             price_nok_per_m2: plot.price_nok_per_m2,
-            offer_type: plot.offer_type.clone(),
-            contamination: plot.contamination.clone(),
+            offer_type: plot.offer_type,
+            contamination: plot.contamination,
             focus_areas: plot.focus_areas.clone(),
             on_offer: plot.is_on_offer(),
         })
@@ -181,7 +165,7 @@ mod tests {
             id: Uuid::nil(),
             area_m2: None,
             land_use: 0,
-            location_class: String::new(),
+            location_class: LocationClass::A,
             port_distance_m: None,
             rail_terminal_distance_m: None,
             motorway_distance_m: None,
@@ -189,8 +173,8 @@ mod tests {
             power_capacity_kw: None,
             available_from: None,
             price_nok_per_m2: None,
-            offer_type: String::new(),
-            contamination: String::new(),
+            offer_type: OfferType::Sale,
+            contamination: Contamination::None,
             focus_areas: Vec::new(),
             on_offer: false,
         };

@@ -168,7 +168,7 @@ async fn read_since(
     let mut rows = query.load_stream::<CandidateRow>(conn).await?;
     while let Some(row) = rows.try_next().await? {
         let candidate = match row.on_offer {
-            true => Some(Candidate::try_from(&row)?),
+            true => Some(Candidate::from(&row)),
             false => None,
         };
         found(row.id, candidate);

@@ -64,7 +64,7 @@ pub async fn match_plots(
         if !plot.row.is_on_offer() {
             continue;
         }
-        let (score, reasons) = needs.assess(&Candidate::try_from(&plot.row)?);
+        let (score, reasons) = needs.assess(&Candidate::from(&plot.row));
         let feature = PlotFeature::from_plot(plot)?;
         let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
         value["properties"]["match_score"] = json!(score);

@@ -1,18 +1,48 @@
 //! The code lists of a plot's properties. The database enforces the same
 //! lists with CHECK constraints; these types give the API its validation,
-//! its OpenAPI enumerations and its queryables.
+//! its OpenAPI enumerations and its queryables, and are read from and
+//! written to the database's text columns as they are (a value outside the
+//! list is an error, never a silent default).
 
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, EnumString, VariantNames};
 use utoipa::ToSchema;
 
+/// A code list is stored as its text.
+macro_rules! stored_as_text {
+    ($name:ident) => {
+        impl FromSql<Text, Pg> for $name {
+            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                text.parse().map_err(|_| {
+                    format!("`{text}` is not in the code list {}", stringify!($name)).into()
+                })
+            }
+        }
+
+        impl ToSql<Text, Pg> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_ref(), out)
+            }
+        }
+    };
+}
+
 macro_rules! code_list {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, EnumString, AsRefStr, VariantNames)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, EnumString, AsRefStr, VariantNames, AsExpression, FromSqlRow)]
+        #[diesel(sql_type = Text)]
         #[serde(rename_all = "snake_case")]
         #[strum(serialize_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        stored_as_text!($name);
     };
 }
 
@@ -95,7 +125,10 @@ code_list!(
     EnumString,
     AsRefStr,
     VariantNames,
+    AsExpression,
+    FromSqlRow,
 )]
+#[diesel(sql_type = Text)]
 pub enum LocationClass {
     /// Central, by public transport: offices, many workers per m².
     A,
@@ -118,7 +151,10 @@ pub enum LocationClass {
     EnumString,
     AsRefStr,
     VariantNames,
+    AsExpression,
+    FromSqlRow,
 )]
+#[diesel(sql_type = Text)]
 pub enum UtilisationType {
     /// Bebygd areal: built-up area as a share of the plot.
     #[serde(rename = "BYA")]
@@ -129,6 +165,9 @@ pub enum UtilisationType {
     #[strum(serialize = "BRA")]
     Bra,
 }
+
+stored_as_text!(LocationClass);
+stored_as_text!(UtilisationType);
 
 #[cfg(test)]
 mod tests {

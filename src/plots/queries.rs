@@ -11,6 +11,10 @@ use diesel::sql_types::{Double, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::codes::{
+    Contamination, FocusArea, LandUseStatus, LocationClass, NoiseZone, OfferType, Ownership,
+    PlanningStatus, Readiness, Status, UtilisationType,
+};
 use crate::crs::Crs;
 use crate::db::schema::{land_use_codes, plots};
 use crate::db::sql::{st_asgeojson, st_flipcoordinates, st_transform};
@@ -43,21 +47,21 @@ pub struct PlotRow {
     pub locality: Option<String>,
     pub cadastral_units: Vec<Option<String>>,
     pub land_use: i32,
-    pub land_use_status: String,
+    pub land_use_status: LandUseStatus,
     pub plan_id: Option<String>,
-    pub planning_status: String,
+    pub planning_status: PlanningStatus,
     pub utilisation_percent: Option<f64>,
-    pub utilisation_type: Option<String>,
+    pub utilisation_type: Option<UtilisationType>,
     pub max_height_m: Option<f64>,
-    pub location_class: String,
-    pub readiness: String,
-    pub ownership: String,
+    pub location_class: LocationClass,
+    pub readiness: Readiness,
+    pub ownership: Ownership,
     pub owner_name: Option<String>,
-    pub offer_type: String,
+    pub offer_type: OfferType,
     pub price_nok_per_m2: Option<i32>,
     pub lease_nok_per_m2_year: Option<i32>,
     pub price_note: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub available_from: Option<NaiveDate>,
     pub water_sewer: bool,
     pub power_capacity_kw: Option<i32>,
@@ -72,14 +76,14 @@ pub struct PlotRow {
     pub motorway_junction_name: Option<String>,
     pub station_distance_m: Option<i32>,
     pub station_name: Option<String>,
-    pub contamination: String,
+    pub contamination: Contamination,
     pub cultural_heritage: bool,
     pub flood_zone: bool,
     pub landslide_zone: bool,
     pub quick_clay_zone: bool,
-    pub noise_zone: String,
+    pub noise_zone: NoiseZone,
     pub ground_conditions: Option<String>,
-    pub focus_areas: Vec<Option<String>>,
+    pub focus_areas: Vec<Option<FocusArea>>,
     pub documents: serde_json::Value,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
@@ -97,7 +101,7 @@ impl PlotRow {
     /// Whether the plot is on offer: open, published and available. Only
     /// such plots are candidates for site matching.
     pub fn is_on_offer(&self) -> bool {
-        self.ended_at.is_none() && self.published && self.status == "available"
+        self.ended_at.is_none() && self.published && self.status == Status::Available
     }
 }
 

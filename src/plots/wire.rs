@@ -57,34 +57,27 @@ pub struct PlotProperties {
     #[schema(example = 1340)]
     pub land_use: i32,
     /// Whether the land-use purpose is in force or planned.
-    #[schema(value_type = LandUseStatus)]
-    pub land_use_status: String,
+    pub land_use_status: LandUseStatus,
     /// The plan's id (planidentifikasjon).
     pub plan_id: Option<String>,
     /// How far planning has come.
-    #[schema(value_type = PlanningStatus)]
-    pub planning_status: String,
+    pub planning_status: PlanningStatus,
     /// Permitted utilisation in percent.
     pub utilisation_percent: Option<f64>,
     /// What `utilisation_percent` measures: %-BYA or %-BRA.
-    #[schema(value_type = Option<UtilisationType>)]
-    pub utilisation_type: Option<String>,
+    pub utilisation_type: Option<UtilisationType>,
     /// Maximum building height in metres.
     pub max_height_m: Option<f64>,
     /// ABC location class.
-    #[schema(value_type = LocationClass)]
-    pub location_class: String,
+    pub location_class: LocationClass,
     /// How ready the plot is for building.
-    #[schema(value_type = Readiness)]
-    pub readiness: String,
+    pub readiness: Readiness,
     /// Who owns the plot.
-    #[schema(value_type = Ownership)]
-    pub ownership: String,
+    pub ownership: Ownership,
     /// The owner's name.
     pub owner_name: Option<String>,
     /// For sale, for lease (feste), or both.
-    #[schema(value_type = OfferType)]
-    pub offer_type: String,
+    pub offer_type: OfferType,
     /// Asking price in NOK per m² (sale).
     pub price_nok_per_m2: Option<i32>,
     /// Ground rent in NOK per m² per year (lease).
@@ -92,8 +85,7 @@ pub struct PlotProperties {
     /// Notes on price and terms.
     pub price_note: Option<String>,
     /// Availability.
-    #[schema(value_type = Status)]
-    pub status: String,
+    pub status: Status,
     /// The date from which the plot can be taken into use.
     pub available_from: Option<NaiveDate>,
     /// Water and sewer connected or at the boundary.
@@ -123,8 +115,7 @@ pub struct PlotProperties {
     /// The nearest train station.
     pub station_name: Option<String>,
     /// Contaminated ground.
-    #[schema(value_type = Contamination)]
-    pub contamination: String,
+    pub contamination: Contamination,
     /// Cultural heritage on or by the plot.
     pub cultural_heritage: bool,
     /// In a flood zone.
@@ -134,13 +125,11 @@ pub struct PlotProperties {
     /// In a quick-clay zone (kvikkleire).
     pub quick_clay_zone: bool,
     /// Noise zone.
-    #[schema(value_type = NoiseZone)]
-    pub noise_zone: String,
+    pub noise_zone: NoiseZone,
     /// Ground conditions.
     pub ground_conditions: Option<String>,
     /// Focus areas of the strategic business plan the plot suits.
-    #[schema(value_type = Vec<FocusArea>)]
-    pub focus_areas: Vec<String>,
+    pub focus_areas: Vec<FocusArea>,
     /// Plan documents, site plans and other links.
     #[schema(value_type = Vec<Document>)]
     pub documents: serde_json::Value,

@@ -361,10 +361,10 @@ impl ItemsRequest {
     }
 }
 
-/// A value of a code list, checked, as the text the database stores.
-fn code<T: FromStr + VariantNames>(value: &str) -> Result<String, String> {
+/// A value of a code list.
+fn code<T: FromStr + VariantNames>(value: &str) -> Result<T, String> {
     match T::from_str(value) {
-        Ok(_) => Ok(value.to_owned()),
+        Ok(code) => Ok(code),
         Err(_) => Err(format!(
             "`{value}` is not one of {}",
             T::VARIANTS.join(", ")
@@ -584,7 +584,7 @@ mod tests {
     #[test]
     fn code_lists_are_checked() {
         let request = parse("status=available,reserved&location_class=C&land_use=1340").unwrap();
-        assert_eq!(request.filter.status, ["available", "reserved"]);
+        assert_eq!(request.filter.status, [Status::Available, Status::Reserved]);
         assert_eq!(request.filter.land_use, [1340]);
         let errors = parse("status=free&land_use=13&municipality=33&location_class=D").unwrap_err();
         let names: Vec<_> = errors.iter().map(|(n, _)| n.as_str()).collect();

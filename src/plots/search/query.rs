@@ -16,6 +16,10 @@ use crate::crs::Crs;
 use crate::db::bound::BoundSql;
 use crate::db::schema::plots;
 use crate::db::sql::{st_makeenvelope, st_transform};
+use crate::plots::codes::{
+    Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
+    Readiness, Status,
+};
 use crate::plots::queries::{Plot, PlotRow, geometry_json};
 
 /// A box: west, south, east, north, in the CRS `srid` (x first).
@@ -38,20 +42,20 @@ pub struct PlotFilter {
     pub bbox: Option<Bbox>,
     /// Plots last updated within these bounds (inclusive; `None` is open).
     pub updated: Option<Interval>,
-    pub status: Vec<String>,
+    pub status: Vec<Status>,
     pub land_use: Vec<i32>,
-    pub land_use_status: Vec<String>,
-    pub planning_status: Vec<String>,
+    pub land_use_status: Vec<LandUseStatus>,
+    pub planning_status: Vec<PlanningStatus>,
     pub municipality: Vec<String>,
     pub locality: Vec<String>,
-    pub location_class: Vec<String>,
-    pub readiness: Vec<String>,
-    pub ownership: Vec<String>,
-    pub offer_type: Vec<String>,
-    pub contamination: Vec<String>,
+    pub location_class: Vec<LocationClass>,
+    pub readiness: Vec<Readiness>,
+    pub ownership: Vec<Ownership>,
+    pub offer_type: Vec<OfferType>,
+    pub contamination: Vec<Contamination>,
     pub reference: Vec<String>,
     /// Plots suited to any of these focus areas.
-    pub focus_area: Vec<String>,
+    pub focus_area: Vec<FocusArea>,
     /// Unpublished plots too (planners see them; the public does not).
     pub include_unpublished: bool,
     /// A CQL2 filter.
@@ -131,7 +135,7 @@ pub fn filtered(filter: &PlotFilter) -> BoxedPlots<'_> {
         query = query.filter(cql.clone());
     }
     if !filter.focus_area.is_empty() {
-        let wanted: Vec<Option<String>> = filter.focus_area.iter().cloned().map(Some).collect();
+        let wanted: Vec<Option<FocusArea>> = filter.focus_area.iter().copied().map(Some).collect();
         query = query.filter(plots::focus_areas.overlaps_with(wanted));
     }
     query
