@@ -410,3 +410,22 @@ pub fn offending(problem: &serde_json::Value) -> Vec<&str> {
         .map(|e| e["name"].as_str().unwrap())
         .collect()
 }
+
+/// Checks that `answer` is a 400 problem (`application/problem+json`, an
+/// invalid query parameter) naming exactly `parameter`; `what` is the
+/// request, for the failure messages.
+pub fn assert_invalid_parameter(answer: &Answer, parameter: &str, what: &str) {
+    assert_eq!(
+        answer.status,
+        400,
+        "{what}: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(answer.content_type(), "application/problem+json", "{what}");
+    let problem = answer.json();
+    assert_eq!(
+        problem["type"], "urn:naeringsareal:problem:invalid-parameter",
+        "{what}: {problem}"
+    );
+    assert_eq!(offending(&problem), [parameter], "{what}: {problem}");
+}

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -527,48 +527,69 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
         .await;
         assert_eq!(a.status, 200);
         assert_eq!(a.json()["numberReturned"], 0, "{value}");
-        // Every parameter that reaches a query: refused, or matching nothing.
-        for parameter in [
-            "status",
-            "locality",
-            "reference",
-            "municipality",
-            "land_use",
-            "crs",
-            "bbox",
-            "bbox-crs",
-            "datetime",
-            "cursor",
-            "sortby",
-            "properties",
-            "near",
-            "near_place",
-            "within_m",
-            "filter-crs",
-            "as_of",
-            "focus_area",
+        // Every parameter that reaches a query: the two free-text ones are
+        // bound and match nothing; every other one refuses the value, by name.
+        for (parameter, status) in [
+            ("status", 400),
+            ("locality", 200),
+            ("reference", 200),
+            ("municipality", 400),
+            ("land_use", 400),
+            ("crs", 400),
+            ("bbox", 400),
+            ("bbox-crs", 400),
+            ("datetime", 400),
+            ("cursor", 400),
+            ("sortby", 400),
+            ("properties", 400),
+            ("near", 400),
+            ("near_place", 400),
+            ("within_m", 400),
+            ("filter-crs", 400),
+            ("as_of", 400),
+            ("focus_area", 400),
         ] {
             let a = answer(&app, &format!("{parameter}={}", enc(value))).await;
-            assert!(
-                a.status == 200 || a.status == 400,
-                "{parameter}={value}: {}",
-                a.status
+            let what = format!("{parameter}={value}");
+            assert_eq!(
+                a.status,
+                status,
+                "{what}: {}",
+                String::from_utf8_lossy(&a.body)
             );
-            if a.status == 200 {
-                assert_eq!(a.json()["numberReturned"], 0, "{parameter}={value}");
+            if status == 200 {
+                assert_eq!(a.json()["numberReturned"], 0, "{what}");
+            } else {
+                assert_invalid_parameter(&a, parameter, &what);
             }
         }
-        for parameter in ["group_by", "status", "municipality", "as_of"] {
+        // The reserve: municipality is free text (bound, matching nothing);
+        // the others refuse the value, by name.
+        for (parameter, status) in [
+            ("group_by", 400),
+            ("status", 400),
+            ("municipality", 200),
+            ("as_of", 400),
+        ] {
             let a = get(
                 &app,
                 &format!("/collections/plots/reserve?{parameter}={}", enc(value)),
             )
             .await;
-            assert!(
-                a.status == 200 || a.status == 400,
-                "reserve {parameter}={value}: {}",
-                a.status
+            let what = format!("reserve {parameter}={value}");
+            assert_eq!(
+                a.status,
+                status,
+                "{what}: {}",
+                String::from_utf8_lossy(&a.body)
             );
+            if status == 200 {
+                let reserve = a.json();
+                assert_eq!(reserve["groups"], json!([]), "{what}");
+                assert_eq!(reserve["total"]["count"], 0, "{what}");
+            } else {
+                assert_invalid_parameter(&a, parameter, &what);
+            }
         }
     }
     // cql2-json: values are bound, property names come from the allow-list.
@@ -599,15 +620,35 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
         );
         if status == 200 {
             assert_eq!(a.json()["numberReturned"], 0, "{json}");
+        } else {
+            assert_invalid_parameter(&a, "filter", json);
         }
     }
     // Site matching's body: numbers and codes are typed, so text cannot
-    // reach the query where a number or a code is wanted.
-    for needs in [
-        r#"{"land_use": ["1340); DROP TABLE plots; --"]}"#,
-        r#"{"min_power_kw": "0 OR 1=1"}"#,
-        r#"{"location_class": ["A' OR '1'='1"]}"#,
-        r#"{"land_use": [1340], "required": ["land_use; DROP TABLE plots"]}"#,
+    // reach the query where a number or a code is wanted. A value of the
+    // wrong type fails the body's decoding: the problem names `body`, not
+    // the field, and says the value, the type wanted, line and column.
+    for (needs, field, says) in [
+        (
+            r#"{"land_use": ["1340); DROP TABLE plots; --"]}"#,
+            "body",
+            r#"invalid type: string "1340); DROP TABLE plots; --", expected i32 at line 1 column 43"#,
+        ),
+        (
+            r#"{"min_power_kw": "0 OR 1=1"}"#,
+            "body",
+            r#"invalid type: string "0 OR 1=1", expected f64 at line 1 column 27"#,
+        ),
+        (
+            r#"{"location_class": ["A' OR '1'='1"]}"#,
+            "body",
+            "unknown variant `A' OR '1'='1`, expected one of `A`, `B`, `C`",
+        ),
+        (
+            r#"{"land_use": [1340], "required": ["land_use; DROP TABLE plots"]}"#,
+            "required",
+            "`land_use; DROP TABLE plots` is not a need",
+        ),
     ] {
         let a = send(
             &app,
@@ -619,6 +660,15 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
         )
         .await;
         assert_eq!(a.status, 400, "{needs}");
+        assert_eq!(a.content_type(), "application/problem+json", "{needs}");
+        let problem = a.json();
+        assert_eq!(
+            problem["type"], "urn:naeringsareal:problem:invalid-body",
+            "{needs}: {problem}"
+        );
+        assert_eq!(offending(&problem), [field], "{needs}: {problem}");
+        let reason = problem["errors"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains(says), "{needs}: “{says}” not in “{reason}”");
     }
     assert_eq!(count_rows(&db, "plots").await, before);
     assert_eq!(count_rows(&db, "plot_versions").await, versions_before);

@@ -242,20 +242,130 @@ async fn demo_plots_are_plausible() {
     );
 }
 
+/// One row of `catalogue.sql`: an object of the public schema (or a part of
+/// one, such as a column) and its definition.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+struct SchemaItem {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    definition: String,
+}
+
+impl std::fmt::Display for SchemaItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.kind, self.name, self.definition)
+    }
+}
+
+type MigrationConn =
+    diesel_async::async_connection_wrapper::AsyncConnectionWrapper<diesel_async::AsyncPgConnection>;
+
+/// The public schema, as `catalogue.sql` lists it.
+fn schema_of(conn: &mut MigrationConn) -> Vec<SchemaItem> {
+    diesel::RunQueryDsl::load(diesel::sql_query(include_str!("catalogue.sql")), conn)
+        .expect("reading the catalogue")
+}
+
+/// Fails with `why`, listing what is missing and what is new or changed,
+/// when `got` is not `expected`.
+fn assert_same_schema(expected: &[SchemaItem], got: &[SchemaItem], why: &str) {
+    if expected == got {
+        return;
+    }
+    let list = |items: Vec<&SchemaItem>| {
+        items
+            .iter()
+            .map(|item| format!("  {item}\n"))
+            .collect::<String>()
+    };
+    let missing = list(expected.iter().filter(|i| !got.contains(i)).collect());
+    let new = list(got.iter().filter(|i| !expected.contains(i)).collect());
+    panic!("{why}\nmissing:\n{missing}new or changed:\n{new}");
+}
+
 #[actix_web::test]
-async fn migrations_go_down_and_up_again() {
+async fn migrations_go_down_and_up_again_to_the_same_schema() {
     let db = TestDb::new().await;
     let url = db.url.clone();
     tokio::task::spawn_blocking(move || {
         use diesel::Connection;
-        use diesel_async::AsyncPgConnection;
-        use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
         use diesel_migrations::MigrationHarness;
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
-        conn.revert_all_migrations(naeringsareal::db::MIGRATIONS)
-            .expect("every down.sql runs");
-        conn.run_pending_migrations(naeringsareal::db::MIGRATIONS)
-            .expect("and every up.sql again");
+        use naeringsareal::db::MIGRATIONS;
+        let mut conn = MigrationConn::establish(&url).unwrap();
+        let migrated = schema_of(&mut conn);
+        // The catalogue sees the schema (were it blind, every schema would
+        // compare equal).
+        for (kind, name) in [
+            ("extension", "postgis"),
+            ("relation", "plots"),
+            ("column", "plots.geom"),
+            ("constraint", "plots.plots_reference_key"),
+            ("index", "plots_open_geom_idx"),
+            ("trigger", "plots.plots_derive"),
+            ("function", "plots_derive()"),
+            ("sequence", "api_keys_id_seq"),
+        ] {
+            assert!(
+                migrated.iter().any(|i| i.kind == kind && i.name == name),
+                "the catalogue lists the {kind} {name}"
+            );
+        }
+
+        // Down, one migration at a time, noting the schema each leaves.
+        let applied = conn.applied_migrations().unwrap().len();
+        assert!(applied > 1, "{applied} migrations");
+        let mut down = Vec::new();
+        for _ in 0..applied {
+            let version = conn
+                .revert_last_migration(MIGRATIONS)
+                .expect("every down.sql runs")
+                .to_string();
+            down.push((version, schema_of(&mut conn)));
+        }
+        // Every down.sql together leaves only diesel's own table (and
+        // PostgreSQL's plpgsql).
+        let left: Vec<String> = down
+            .last()
+            .unwrap()
+            .1
+            .iter()
+            .filter(|i| !i.name.starts_with("__diesel_schema_migrations"))
+            .filter(|i| !(i.kind == "extension" && i.name == "plpgsql"))
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            left.is_empty(),
+            "left after every down.sql:\n{}",
+            left.join("\n")
+        );
+
+        // Up again, one at a time: before each migration runs, the schema
+        // (what the migrations before it make) is the one that reverting it
+        // left, so each down.sql undid exactly what its up.sql did; and at
+        // the end it is the schema we started from.
+        for (version, left_by_reverting_it) in down.iter().rev() {
+            assert_same_schema(
+                &schema_of(&mut conn),
+                left_by_reverting_it,
+                &format!(
+                    "reverting {version} left another schema than the migrations before it make"
+                ),
+            );
+            let ran = conn
+                .run_next_migration(MIGRATIONS)
+                .expect("every up.sql runs again")
+                .to_string();
+            assert_eq!(&ran, version);
+        }
+        assert!(!conn.has_pending_migration(MIGRATIONS).unwrap());
+        assert_same_schema(
+            &migrated,
+            &schema_of(&mut conn),
+            "after every down.sql and every up.sql again, the schema is not the one before",
+        );
     })
     .await
     .unwrap();

@@ -986,8 +986,9 @@ async fn the_listing_pages_newest_first_and_filters() {
     names.sort();
     assert_eq!(names, ["colour", "cursor", "limit", "status"]);
 
-    // Injection in every parameter that reaches the query: refused, or
-    // matching nothing; nothing changes.
+    // Injection in every parameter that reaches the query: each refuses
+    // the value, by name (none is free text: statuses and cursors are
+    // decoded, names are key names, plot ids UUIDs); nothing changes.
     for value in [
         "x'; DELETE FROM enquiries; --",
         "' OR '1'='1",
@@ -999,14 +1000,7 @@ async fn the_listing_pages_newest_first_and_filters() {
                 url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
             );
             let answer = send(&app, get_as(&kari, &uri)).await;
-            assert!(
-                answer.status == 200 || answer.status == 400,
-                "{uri}: {}",
-                answer.status
-            );
-            if answer.status == 200 {
-                assert_eq!(answer.json()["numberReturned"], 0, "{uri}");
-            }
+            assert_invalid_parameter(&answer, parameter, &uri);
         }
     }
     assert_eq!(listed("/enquiries?limit=100").await.len(), 7);
