@@ -242,7 +242,7 @@ async fn demo_plots_are_plausible() {
     );
 }
 
-/// One row of `catalogue.sql`: an object of the public schema (or a part of
+/// One row of `schema_snapshot.sql`: an object of the public schema (or a part of
 /// one, such as a column) and its definition.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
 struct SchemaItem {
@@ -263,9 +263,9 @@ impl std::fmt::Display for SchemaItem {
 type MigrationConn =
     diesel_async::async_connection_wrapper::AsyncConnectionWrapper<diesel_async::AsyncPgConnection>;
 
-/// The public schema, as `catalogue.sql` lists it.
+/// The public schema, as `schema_snapshot.sql` lists it.
 fn schema_of(conn: &mut MigrationConn) -> Vec<SchemaItem> {
-    diesel::RunQueryDsl::load(diesel::sql_query(include_str!("catalogue.sql")), conn)
+    diesel::RunQueryDsl::load(diesel::sql_query(include_str!("schema_snapshot.sql")), conn)
         .expect("reading the catalogue")
 }
 

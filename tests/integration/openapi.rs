@@ -18,7 +18,7 @@ async fn served_openapi_matches_the_committed_copy() {
     // What `scripts/update-openapi.sh` writes (`naeringsareal openapi`) is
     // what is served, so the script's output passes this test.
     assert!(
-        served == naeringsareal::app::openapi_json(),
+        served == naeringsareal::router::openapi_json(),
         "the `openapi` command prints another document than /api serves"
     );
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
