@@ -64,13 +64,7 @@ fn upsert_plots_sql() -> anyhow::Result<String> {
     ))
 }
 
-const UPSERT_PLACES_SQL: &str = "\
-    INSERT INTO reference_places (kind, name, road, geom, is_demo) \
-    SELECT f -> 'properties' ->> 'kind', f -> 'properties' ->> 'name', f -> 'properties' ->> 'road', \
-           ST_SetSRID(ST_GeomFromGeoJSON(f -> 'geometry'), 4326), true \
-    FROM jsonb_array_elements($1::jsonb -> 'features') AS f \
-    ON CONFLICT (kind, name) DO UPDATE SET road = EXCLUDED.road, geom = EXCLUDED.geom, is_demo = true \
-    WHERE (reference_places.road, reference_places.geom) IS DISTINCT FROM (EXCLUDED.road, EXCLUDED.geom)";
+const UPSERT_PLACES_SQL: &str = include_str!("sql/demo_reference_places.sql");
 
 /// Loads the demo reference places only (the places access distances are
 /// measured to), e.g. before importing plots of one's own.

@@ -102,19 +102,13 @@ pub async fn rate_limited_for(
         #[diesel(sql_type = BigInt)]
         seconds: i64,
     }
-    let wait = diesel::sql_query(
-        "SELECT greatest(1, ceil(extract(epoch FROM created_at + make_interval(secs => $2) - now())))::bigint AS seconds \
-         FROM enquiries \
-         WHERE client_address = $1 AND created_at > now() - make_interval(secs => $2) \
-         ORDER BY created_at DESC \
-         OFFSET $3 LIMIT 1",
-    )
-    .bind::<Text, _>(client)
-    .bind::<Double, _>(window.as_secs_f64())
-    .bind::<BigInt, _>(i64::from(max) - 1)
-    .get_result::<Wait>(conn)
-    .await
-    .optional()?;
+    let wait = diesel::sql_query(include_str!("sql/rate_limited_for.sql"))
+        .bind::<Text, _>(client)
+        .bind::<Double, _>(window.as_secs_f64())
+        .bind::<BigInt, _>(i64::from(max) - 1)
+        .get_result::<Wait>(conn)
+        .await
+        .optional()?;
     Ok(wait.map(|w| w.seconds.max(1) as u64))
 }
 

@@ -155,14 +155,9 @@ pub struct Extent {
 
 /// The extent of the open plots, computed from the data.
 pub async fn extent(conn: &mut AsyncPgConnection) -> QueryResult<Extent> {
-    diesel::sql_query(
-        "SELECT ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north, \
-                first_update, last_update \
-         FROM (SELECT ST_Extent(geom) AS e, min(updated_at) AS first_update, max(updated_at) AS last_update \
-               FROM plots WHERE ended_at IS NULL) AS x",
-    )
-    .get_result(conn)
-    .await
+    diesel::sql_query(include_str!("sql/extent.sql"))
+        .get_result(conn)
+        .await
 }
 
 /// A SOSI land-use code the registry knows.

@@ -193,3 +193,50 @@ async fn probes_answer() {
     let ready = get(&app, "/ready").await.json();
     assert!(ready["postgis"].as_str().unwrap().starts_with('3'));
 }
+
+/// The catalogue of a plot's properties is the database's: every column it
+/// names is a column of `plots`, every column of `plots` (but the id and
+/// the boundary) is a property's, and the row the reads select holds them
+/// all under the same names.
+#[actix_web::test]
+async fn the_catalogue_is_the_tables() {
+    use diesel::sql_types::Text;
+    use naeringsareal::plots::catalogue;
+
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        column_name: String,
+    }
+    let db = TestDb::with_demo().await;
+    let mut conn = db.conn().await;
+    let table: Vec<Column> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name = 'plots' ORDER BY column_name",
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let mut table: Vec<String> = table.into_iter().map(|c| c.column_name).collect();
+    table.retain(|c| c != "id" && c != "geom");
+    let mut named: Vec<String> = catalogue::PROPERTIES
+        .iter()
+        .filter_map(|p| p.column)
+        .map(str::to_owned)
+        .collect();
+    named.sort();
+    assert_eq!(named, table);
+
+    let id = uuid::Uuid::parse_str(&crate::common::id_of(&db, "DRM-0001").await).unwrap();
+    let plot = naeringsareal::plots::queries::get(&mut conn, id, naeringsareal::crs::Crs::CRS84)
+        .await
+        .unwrap()
+        .unwrap();
+    let row = serde_json::to_value(&plot.row).unwrap();
+    let mut read: Vec<String> = row.as_object().unwrap().keys().cloned().collect();
+    read.retain(|c| c != "id");
+    read.sort();
+    assert_eq!(read, table);
+}

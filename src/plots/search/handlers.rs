@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::page::{self, ItemsPage, PastPage};
-use super::params::{ItemsQuery, ItemsRequest};
+use super::request::{ItemsQuery, ItemsRequest};
 use crate::error::ApiError;
 use crate::http::caller::Caller;
 use crate::http::link::{Link, PageLinks};

@@ -6,7 +6,7 @@
 pub mod cql2;
 pub mod handlers;
 pub mod page;
-pub mod params;
 pub mod proximity;
 pub mod query;
+pub mod request;
 pub mod sorting;

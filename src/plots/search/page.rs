@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::{Value, json};
 
-use super::params::{ItemsRequest, NearRequest, encode_cursor};
 use super::proximity::{self, Near};
 use super::query::{self, Cursor};
+use super::request::{ItemsRequest, NearRequest, encode_cursor};
 use super::sorting::SortPosition;
 use crate::error::ApiError;
 use crate::plots::queries::Plot;

@@ -38,13 +38,10 @@ pub struct VersionRow {
 
 /// Every version of plot `id`, oldest first.
 pub async fn versions(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<VersionRow>> {
-    diesel::sql_query(
-        "SELECT version, valid_from, changed_by, operation, data FROM plot_versions \
-         WHERE plot_id = $1 ORDER BY version",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(id)
-    .load(conn)
-    .await
+    diesel::sql_query(include_str!("sql/versions.sql"))
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .load(conn)
+        .await
 }
 
 /// A stored version's data (the row as JSON) as a GeoJSON Feature with the
@@ -242,24 +239,14 @@ pub async fn register_at(
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<(Uuid, Value)>> {
-    let rows: Vec<PastPlot> = diesel::sql_query(
-        "SELECT id, data FROM ( \
-             SELECT DISTINCT ON (plot_id) plot_id AS id, data FROM plot_versions \
-             WHERE valid_from <= $1 AND ($2::uuid IS NULL OR plot_id > $2) \
-             ORDER BY plot_id, version DESC) AS v \
-         WHERE data ->> 'ended_at' IS NULL \
-           AND ($3 OR coalesce((data ->> 'published')::boolean, true)) \
-           AND (cardinality($5::text[]) = 0 OR data ->> 'status' = ANY($5)) \
-           AND (cardinality($6::text[]) = 0 OR data ->> 'municipality' = ANY($6)) \
-         ORDER BY id LIMIT $4",
-    )
-    .bind::<Timestamptz, _>(as_of)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after)
-    .bind::<diesel::sql_types::Bool, _>(filter.include_unpublished)
-    .bind::<diesel::sql_types::BigInt, _>(limit)
-    .bind::<diesel::sql_types::Array<Text>, _>(&filter.status)
-    .bind::<diesel::sql_types::Array<Text>, _>(&filter.municipality)
-    .load(conn)
-    .await?;
+    let rows: Vec<PastPlot> = diesel::sql_query(include_str!("sql/register_at.sql"))
+        .bind::<Timestamptz, _>(as_of)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after)
+        .bind::<diesel::sql_types::Bool, _>(filter.include_unpublished)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<diesel::sql_types::Array<Text>, _>(&filter.status)
+        .bind::<diesel::sql_types::Array<Text>, _>(&filter.municipality)
+        .load(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.data)).collect())
 }

@@ -201,7 +201,7 @@ pub async fn get_reserve(
     let municipalities = p
         .parsed("municipality", |v| list_of(v, |s| Ok(s.to_owned())))
         .unwrap_or_default();
-    let as_of = p.parsed("as_of", crate::plots::search::params::parse_as_of);
+    let as_of = p.parsed("as_of", crate::plots::search::request::parse_as_of);
     let csv = p.get("f") == Some("csv");
     let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
 

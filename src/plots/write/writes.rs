@@ -63,18 +63,14 @@ pub async fn check_boundaries(
     if geometries.is_empty() {
         return Ok(vec![]);
     }
-    let checks: Vec<BoundaryCheck> = diesel::sql_query(
-        "SELECT (t.i - 1)::integer AS i, c.* \
-         FROM jsonb_array_elements($1) WITH ORDINALITY AS t(g, i), \
-              LATERAL boundary_check(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(t.g::text)), $2), $3) AS c",
-    )
-    .bind::<Jsonb, _>(Value::Array(
-        geometries.iter().map(|g| (*g).clone()).collect(),
-    ))
-    .bind::<Integer, _>(crs.srid)
-    .bind::<Bool, _>(crs.lat_lon())
-    .load(conn)
-    .await?;
+    let checks: Vec<BoundaryCheck> = diesel::sql_query(include_str!("sql/check_boundaries.sql"))
+        .bind::<Jsonb, _>(Value::Array(
+            geometries.iter().map(|g| (*g).clone()).collect(),
+        ))
+        .bind::<Integer, _>(crs.srid)
+        .bind::<Bool, _>(crs.lat_lon())
+        .load(conn)
+        .await?;
     let metres = !matches!(crs.srid, 4326 | 4258);
     let decimals = if metres { 2 } else { 7 };
     Ok(checks
@@ -337,13 +333,10 @@ pub async fn lock_references(
     conn: &mut AsyncPgConnection,
     references: &[&str],
 ) -> QueryResult<Vec<Current>> {
-    diesel::sql_query(
-        "SELECT id, reference, version, status, ended_at FROM plots \
-         WHERE reference = ANY($1) ORDER BY reference FOR UPDATE",
-    )
-    .bind::<Array<Text>, _>(references)
-    .load(conn)
-    .await
+    diesel::sql_query(include_str!("sql/lock_references.sql"))
+        .bind::<Array<Text>, _>(references)
+        .load(conn)
+        .await
 }
 
 /// Ends plot `id` now, for `reason`.

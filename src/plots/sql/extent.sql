@@ -1,0 +1,8 @@
+-- The spatial and temporal extent of the open plots (the collection's extent).
+SELECT ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north,
+       first_update, last_update
+FROM (SELECT ST_Extent(geom) AS e,
+             min(updated_at) AS first_update,
+             max(updated_at) AS last_update
+      FROM plots
+      WHERE ended_at IS NULL) AS x
