@@ -1,6 +1,7 @@
 //! The store of API keys: made (shown once), listed, revoked, found by the
-//! key a request carries. Only a key's SHA-256 is stored; keys are 32 random bytes, so a fast hash is enough (slow password
-//! hashes are for secrets a person chose).
+//! key a request carries. Only a key's SHA-256 is stored; keys are 32
+//! random bytes, so a fast hash is enough (slow password hashes are for
+//! secrets a person chose).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,12 +1,9 @@
-//! A company's statement of needs for site matching: a company states its needs; the registry returns the
-//! plots ranked by fit, each with a score and the reasons (which needs it
-//! meets, which it misses and by how much). Needs named in `required` are
-//! hard: a plot that misses one is not a candidate. The others are
-//! preferences: each scores from 0 to 1 (full when met, less the further it
-//! misses) and the plot's score is the mean over every stated need.
-//!
-//! This module holds the statement of needs, its checks, and the judge of
-//! one plot against it (score and reasons).
+//! A company's statement of needs, its checks, and the judge of one plot
+//! against it: a score and the reasons (which needs it meets, which it
+//! misses and by how much). Needs named in `required` are hard: a plot that
+//! misses one is not a candidate. The others are preferences: each scores
+//! from 0 to 1 (full when met, less the further it misses) and the plot's
+//! score is the mean over every stated need.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,6 @@
-//! Handlers of the plots collection.
+//! Handlers of the plots collection that are not the listing: the
+//! collection's description, one plot (with its `ETag`), the queryables
+//! and the JSON Schema of a plot, both derived from the catalogue.
 
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
