@@ -1,7 +1,8 @@
 //! The problem+json responses that many operations share, declared once
 //! for the OpenAPI document: `responses(..., problems::Unavailable)` in a
 //! handler's `#[utoipa::path]`. Each is the `Problem` schema under
-//! `application/problem+json` with a fixed description.
+//! `application/problem+json` with a fixed description; a group stands for
+//! the responses that always come together (a role check's 401 and 403).
 
 use std::collections::BTreeMap;
 
@@ -53,4 +54,28 @@ problems! {
     NotGeoJson = 415, "The body is not GeoJSON";
     IfMatchMissing = 428, "If-Match is missing";
     Unavailable = 503, "The database is busy or unreachable";
+}
+
+macro_rules! groups {
+    ($($(#[$meta:meta])* $name:ident = [$($member:ident),+];)+) => {$(
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                let mut all = BTreeMap::new();
+                $(all.extend(<$member as utoipa::IntoResponses>::responses());)+
+                all
+            }
+        }
+    )+};
+}
+
+groups! {
+    /// A planner's operation: no key (401), or a key that is not a planner's (403).
+    ForPlanners = [Unauthorized, NotAPlanner];
+    /// An admin's operation: no key (401), or a key that is not an admin's (403).
+    ForAdmins = [Unauthorized, NotAnAdmin];
+    /// A write with optimistic locking: the `If-Match` tag missing (428) or stale (412).
+    Locked = [IfMatchMissing, PlotChanged];
 }

@@ -39,8 +39,7 @@ pub struct CreatedKey {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The keys", body = Vec<KeyInfo>),
-        problems::Unauthorized,
-        problems::NotAnAdmin,
+        problems::ForAdmins,
         problems::Unavailable,
     )
 )]
@@ -63,8 +62,7 @@ pub async fn list_keys(
     responses(
         (status = 201, description = "The key", body = CreatedKey),
         (status = 400, description = "The name or role is not valid", body = Problem, content_type = "application/problem+json"),
-        problems::Unauthorized,
-        problems::NotAnAdmin,
+        problems::ForAdmins,
         (status = 409, description = "The name is taken (names are never reused)", body = Problem, content_type = "application/problem+json"),
         problems::Unavailable,
     )
@@ -91,8 +89,7 @@ pub async fn create_key(
     params(("name" = String, Path, description = "The key's name")),
     responses(
         (status = 200, description = "The key, revoked", body = KeyInfo),
-        problems::Unauthorized,
-        problems::NotAnAdmin,
+        problems::ForAdmins,
         (status = 404, description = "No valid key has this name", body = Problem, content_type = "application/problem+json"),
         problems::Unavailable,
     )

@@ -171,8 +171,7 @@ const FEATURE_BODY: &[&str] = &[media::GEOJSON, media::JSON];
         (status = 201, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
             headers(("Location" = String, description = "The new plot's URL"), ("ETag" = String, description = "Its version, for If-Match"))),
         problems::InvalidFeature,
-        problems::Unauthorized,
-        problems::NotAPlanner,
+        problems::ForPlanners,
         problems::TooLarge,
         problems::NotGeoJson,
         problems::Unavailable,
@@ -221,14 +220,12 @@ pub async fn create_plot(
         (status = 200, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
             headers(("ETag" = String, description = "The new version"))),
         problems::InvalidFeature,
-        problems::Unauthorized,
-        problems::NotAPlanner,
+        problems::ForPlanners,
         problems::PlotNotFound,
         problems::PlotEnded,
-        problems::PlotChanged,
+        problems::Locked,
         problems::TooLarge,
         problems::NotGeoJson,
-        problems::IfMatchMissing,
         problems::Unavailable,
     )
 )]
@@ -266,14 +263,12 @@ pub async fn replace_plot(
         (status = 200, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
             headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "The patched feature is not valid; every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
-        problems::Unauthorized,
-        problems::NotAPlanner,
+        problems::ForPlanners,
         problems::PlotNotFound,
         problems::PlotEnded,
-        problems::PlotChanged,
+        problems::Locked,
         problems::TooLarge,
         (status = 415, description = "The body is not a merge patch", body = Problem, content_type = "application/problem+json"),
-        problems::IfMatchMissing,
         problems::Unavailable,
     )
 )]
@@ -382,12 +377,10 @@ async fn edit(
     responses(
         (status = 204, description = "The plot has ended"),
         (status = 400, description = "The reason is not valid", body = Problem, content_type = "application/problem+json"),
-        problems::Unauthorized,
-        problems::NotAPlanner,
+        problems::ForPlanners,
         problems::PlotNotFound,
         (status = 409, description = "The plot has already ended", body = Problem, content_type = "application/problem+json"),
-        problems::PlotChanged,
-        problems::IfMatchMissing,
+        problems::Locked,
         problems::Unavailable,
     )
 )]

@@ -419,8 +419,7 @@ impl<'de> Visitor<'de> for Features<'_> {
     responses(
         (status = 200, description = "Imported (or, in a dry run, valid)", body = ImportReport),
         (status = 400, description = "Some features are not valid: nothing was written; `errors` lists each problem with the feature's `index` and `reference`", body = Problem, content_type = "application/problem+json"),
-        problems::Unauthorized,
-        problems::NotAPlanner,
+        problems::ForPlanners,
         (status = 413, description = "The body is too large (use the CLI for large files)", body = Problem, content_type = "application/problem+json"),
         problems::NotGeoJson,
         problems::Unavailable,
