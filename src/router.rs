@@ -27,7 +27,9 @@ use crate::{enquiries, health, keys, matching, ogc, plots};
 /// share one copy.
 #[derive(Clone)]
 pub struct Shared {
+    /// What every handler reaches.
     pub state: AppState,
+    /// Site matching's copy of the plots on offer.
     pub candidates: web::Data<Candidates>,
 }
 
