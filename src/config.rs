@@ -96,6 +96,11 @@ pub struct ApiConfig {
     /// own address and escape the enquiry rate limit.
     #[arg(long, env = "NAERINGSAREAL_TRUST_FORWARDED")]
     pub trust_forwarded: bool,
+
+    /// Memory for cached vector tiles, in MiB (compressed tiles as served);
+    /// 0 turns the tile cache off. A write never leaves a cached tile stale.
+    #[arg(long, env = "NAERINGSAREAL_TILE_CACHE_MB", default_value = "128")]
+    pub tile_cache_mb: u64,
 }
 
 /// How many requests of a kind one client may make in a window.
@@ -120,6 +125,7 @@ impl Default for ApiConfig {
                 window: Duration::from_secs(600),
             },
             trust_forwarded: false,
+            tile_cache_mb: 128,
         }
     }
 }

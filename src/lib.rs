@@ -24,3 +24,4 @@ pub mod openapi;
 pub mod plots;
 pub mod router;
 pub mod state;
+pub mod tiles;

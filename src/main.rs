@@ -278,9 +278,10 @@ async fn run_migrations(db: &DbConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the plots on offer for site matching at start, so that the first
-/// match does not wait for it. A failure is logged: the first match loads them.
-async fn load_candidates(shared: Shared) {
+/// Loads, at start, the in-memory copies that the first request would
+/// otherwise wait for: site matching's plots on offer and the tile cache's
+/// boxes of the open plots. A failure is logged: the first request loads them.
+async fn load_copies(shared: Shared) {
     let started = std::time::Instant::now();
     let loaded = match shared.state.conn().await {
         Ok(mut conn) => shared.candidates.refresh(&mut conn).await,
@@ -294,6 +295,22 @@ async fn load_candidates(shared: Shared) {
         ),
         Err(e) => tracing::warn!(error = %e, "loading the site-matching candidates failed"),
     }
+    if !shared.tiles.is_on() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let loaded = match shared.state.conn().await {
+        Ok(mut conn) => shared.tiles.refresh(&mut conn).await.map(drop),
+        Err(e) => Err(e),
+    };
+    match loaded {
+        Ok(()) => tracing::info!(
+            plots = shared.tiles.plots_known(),
+            ms = started.elapsed().as_millis() as u64,
+            "tile cache: plot boxes loaded"
+        ),
+        Err(e) => tracing::warn!(error = %e, "loading the tile cache's plot boxes failed"),
+    }
 }
 
 async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
@@ -306,7 +323,7 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         public_url: server.public_url.clone(),
     };
     let shared = Shared::from(state);
-    tokio::spawn(load_candidates(shared.clone()));
+    tokio::spawn(load_copies(shared.clone()));
     let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)

@@ -21,6 +21,7 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "Capabilities", description = "Landing page, conformance and collections"),
         (name = "Plots", description = "Plots of business land"),
+        (name = "Tiles", description = "Vector tiles of the plots (OGC API – Tiles), with TileJSON and a MapLibre style"),
         (name = "Enquiries", description = "Companies' enquiries about land: sent by anyone, handled by planners"),
         (name = "Keys", description = "API keys for planners and admins"),
         (name = "Operations", description = "Probes for orchestration"),

@@ -19,7 +19,8 @@ use crate::http::media;
 use crate::matching::candidates::Candidates;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{enquiries, health, keys, matching, ogc, plots};
+use crate::tiles::cache::TileCache;
+use crate::{enquiries, health, keys, matching, ogc, plots, tiles};
 
 /// Everything the app's workers share: the state every handler reaches,
 /// and the resources' own data (site matching's copy of the plots on
@@ -31,14 +32,18 @@ pub struct Shared {
     pub state: AppState,
     /// Site matching's copy of the plots on offer.
     pub candidates: web::Data<Candidates>,
+    /// The tile cache.
+    pub tiles: web::Data<TileCache>,
 }
 
 impl From<AppState> for Shared {
     /// The state with fresh resource data.
     fn from(state: AppState) -> Self {
+        let tiles = web::Data::new(TileCache::new(state.api.tile_cache_mb << 20));
         Self {
             state,
             candidates: web::Data::new(Candidates::default()),
+            tiles,
         }
     }
 }
@@ -51,6 +56,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     ogc::configure(cfg);
     plots::configure(cfg);
     matching::configure(cfg);
+    tiles::configure(cfg);
     keys::configure(cfg);
     enquiries::configure(cfg);
     health::configure(cfg);
@@ -96,9 +102,14 @@ pub fn app(
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let Shared { state, candidates } = shared.into();
+    let Shared {
+        state,
+        candidates,
+        tiles,
+    } = shared.into();
     app.app_data(web::Data::new(state))
         .app_data(candidates)
+        .app_data(tiles)
         .app_data(web::Data::new(ApiDocument(to_json(&api))))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             ApiError::BadRequest(format!("invalid query string: {err}")).into()
@@ -159,6 +170,9 @@ fn allowed_methods(pattern: &str) -> &'static str {
         "/keys/{name}" => "DELETE",
         "/enquiries" => "GET, POST",
         "/enquiries/{id}" => "GET, PATCH",
+        "/collections/plots/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}" => {
+            "GET, HEAD"
+        }
         _ => "GET",
     }
 }

@@ -2,6 +2,8 @@
 
 use diesel::sql_types::{Double, Integer};
 
+diesel::infix_operator!(BoxesOverlap, " && ", backend: diesel::pg::Pg);
+
 use postgis_diesel::sql_types::Geometry;
 
 #[diesel::declare_sql_function]
@@ -29,4 +31,21 @@ extern "SQL" {
         ymax: Double,
         srid: Integer,
     ) -> Geometry;
+
+    /// `ST_TileEnvelope(z, x, y)`: the tile's box in EPSG:3857.
+    #[sql_name = "ST_TileEnvelope"]
+    fn st_tileenvelope(z: Integer, x: Integer, y: Integer) -> Geometry;
+
+    /// `ST_Expand(geom, d)`: the geometry's box grown by `d` on every side.
+    #[sql_name = "ST_Expand"]
+    fn st_expand(geom: Geometry, d: Double) -> Geometry;
+}
+
+/// `a && b`: the boxes of two geometries overlap (what a spatial index answers).
+pub fn boxes_overlap<A, B>(a: A, b: B) -> BoxesOverlap<A, B>
+where
+    A: diesel::Expression<SqlType = Geometry>,
+    B: diesel::Expression<SqlType = Geometry>,
+{
+    BoxesOverlap::new(a, b)
 }

@@ -3,6 +3,16 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Relation types of OGC API that are not IANA's.
+pub mod rel {
+    /// A collection's vector tilesets.
+    pub const TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
+    /// The tile matrix sets of an API.
+    pub const TILING_SCHEMES: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes";
+    /// A tileset's tile matrix set.
+    pub const TILING_SCHEME: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme";
+}
+
 /// A link to a related resource.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Link {
@@ -16,6 +26,9 @@ pub struct Link {
     /// A title for people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// True when `href` is a URI template (RFC 6570), e.g. of a tile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templated: Option<bool>,
 }
 
 impl Link {
@@ -26,6 +39,7 @@ impl Link {
             rel: rel.to_owned(),
             media_type: media_type.to_owned(),
             title: Some(title.to_owned()),
+            templated: None,
         }
     }
 }

@@ -3,29 +3,23 @@
 //! Scoring every one of them in memory takes a few milliseconds where the
 //! database took hundreds at 1M plots.
 //!
-//! The copy is kept current, not rebuilt: before each match, [`Candidates::refresh`]
-//! reads the plots written since it last looked. "Since" is the database's
-//! snapshot at the last look (`pg_current_snapshot()`), and a plot was
-//! written since when the transaction that last wrote it (kept in
-//! `plot_changes` by a trigger) is not visible in that snapshot. That holds
-//! whoever wrote: this service, another instance of it, or SQL by hand; and
-//! it includes the transactions still running at the last look, which a
-//! counter or a timestamp would miss. A match therefore sees every write
-//! committed before it began, as a query on the table would.
+//! The copy is kept current, not rebuilt: before each match,
+//! [`Candidates::refresh`] reads the plots written since it last looked
+//! (see [`crate::plots::changes`]), whoever wrote them. A match therefore
+//! sees every write committed before it began, as a query on the table
+//! would.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::RwLock;
 
-use diesel::QueryableByName;
-use diesel::sql_types::Text;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::TryStreamExt;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::candidate::{COLUMNS, Candidate, CandidateRow};
 use super::needs::Needs;
 use crate::error::ApiError;
+use crate::plots::changes::{Look, read_since};
 
 /// Open, published and available: the plots on offer (see
 /// [`PlotRow::is_on_offer`]).
@@ -61,23 +55,22 @@ impl Candidates {
         // few, and are applied once read.
         let mut loaded = HashMap::new();
         let mut changes = Vec::new();
-        let snapshot = conn
-            .build_transaction()
-            .repeatable_read()
-            .read_only()
-            .run(async |conn| {
-                read_since(conn, since.as_deref(), |id, candidate| {
-                    match (&since, candidate) {
-                        (None, Some(candidate)) => {
-                            loaded.insert(id, candidate);
-                        }
-                        (None, None) => {}
-                        (Some(_), candidate) => changes.push((id, candidate)),
-                    }
-                })
-                .await
-            })
-            .await?;
+        let select = format!("{}, ({ON_OFFER}) AS on_offer", COLUMNS.as_str());
+        let look = Look {
+            select: &select,
+            first: ON_OFFER,
+        };
+        let snapshot = read_since(conn, since.as_deref(), &look, |row: CandidateRow| {
+            let candidate = row.on_offer.then(|| Candidate::from(&row));
+            match (&since, candidate) {
+                (None, Some(candidate)) => {
+                    loaded.insert(row.id, candidate);
+                }
+                (None, None) => {}
+                (Some(_), candidate) => changes.push((row.id, candidate)),
+            }
+        })
+        .await?;
         let mut plots = self.plots.write().unwrap_or_else(|e| e.into_inner());
         if since.is_none() {
             *plots = loaded;
@@ -130,62 +123,6 @@ impl Candidates {
             candidates,
         }
     }
-}
-
-/// The database's snapshot now, and the plots on offer (`since` is `None`)
-/// or the plots written since the snapshot `since`. Run in a repeatable-read
-/// transaction, both statements see one snapshot: the rows read are exactly
-/// what the snapshot returned sees. Each plot read goes to `found` as soon as
-/// it is read: `Some` when it is on offer, `None` when it is not (any more).
-async fn read_since(
-    conn: &mut AsyncPgConnection,
-    since: Option<&str>,
-    mut found: impl FnMut(Uuid, Option<Candidate>) + Send,
-) -> Result<String, ApiError> {
-    let snapshot = diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
-        .get_result::<Snapshot>(conn)
-        .await?
-        .snapshot;
-    let columns = COLUMNS.as_str();
-    let query = match since {
-        None => diesel::sql_query(format!(
-            "SELECT {columns}, true AS on_offer FROM plots p WHERE {ON_OFFER}"
-        ))
-        .into_boxed(),
-        // The index on change_xid finds the transactions from the oldest one
-        // running at `since` on; of those, the ones `since` could not see
-        // wrote since.
-        Some(since) => diesel::sql_query(format!(
-            "SELECT {columns}, ({ON_OFFER}) AS on_offer \
-             FROM plot_changes c JOIN plots p ON p.id = c.plot_id \
-             WHERE c.change_xid >= $1::xid8 \
-               AND NOT pg_visible_in_snapshot(c.change_xid, $2::pg_snapshot)"
-        ))
-        .into_boxed()
-        .bind::<Text, _>(snapshot_xmin(since).to_owned())
-        .bind::<Text, _>(since.to_owned()),
-    };
-    let mut rows = query.load_stream::<CandidateRow>(conn).await?;
-    while let Some(row) = rows.try_next().await? {
-        let candidate = match row.on_offer {
-            true => Some(Candidate::from(&row)),
-            false => None,
-        };
-        found(row.id, candidate);
-    }
-    Ok(snapshot)
-}
-
-#[derive(QueryableByName)]
-struct Snapshot {
-    #[diesel(sql_type = Text)]
-    snapshot: String,
-}
-
-/// The oldest transaction still running when `snapshot` was taken: the
-/// first field of its text form `xmin:xmax:xip,…`.
-fn snapshot_xmin(snapshot: &str) -> &str {
-    snapshot.split(':').next().unwrap_or(snapshot)
 }
 
 /// A scored candidate, ordered best first: higher score, then lower id.
@@ -287,12 +224,6 @@ mod tests {
         assert_eq!(ranking.best, [Uuid::from_u128(2), Uuid::from_u128(1)]);
         let unknown = &candidates.plots.read().unwrap()[&Uuid::from_u128(1)];
         assert_eq!(needs.score(unknown, 0), Some(0.0));
-    }
-
-    #[test]
-    fn the_snapshot_s_xmin_is_its_first_field() {
-        assert_eq!(snapshot_xmin("745:749:745,747"), "745");
-        assert_eq!(snapshot_xmin("750:750:"), "750");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::wire::{Collections, Conformance, LandingPage};
 use crate::error::ApiError;
-use crate::http::link::Link;
+use crate::http::link::{Link, rel};
 use crate::http::params::{FormatParam, only_format_param};
 use crate::http::{media, problems};
 use crate::plots;
@@ -30,6 +30,12 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ];
 
 /// Landing page: what the service is and where everything is.
@@ -79,6 +85,18 @@ pub async fn landing_page(
                 "data",
                 media::JSON,
                 "The collections",
+            ),
+            Link::new(
+                format!("{base}/tileMatrixSets"),
+                rel::TILING_SCHEMES,
+                media::JSON,
+                "The tile matrix sets the tiles are cut in",
+            ),
+            Link::new(
+                format!("{base}/collections/plots/tiles"),
+                rel::TILESETS_VECTOR,
+                media::JSON,
+                "Vector tiles of the plots",
             ),
         ],
     };

@@ -14,7 +14,7 @@ use super::wire::PlotFeature;
 use crate::crs::{CRS84, Crs};
 use crate::error::{ApiError, Problem};
 use crate::http::caller::Caller;
-use crate::http::link::Link;
+use crate::http::link::{Link, rel};
 use crate::http::params::{FormatParam, QueryParams, only_format_param, parse_id};
 use crate::http::{media, problems};
 use crate::ogc::wire::{Collection, Extent, SpatialExtent, TemporalExtent};
@@ -77,6 +77,12 @@ pub async fn describe_collection(
                 "describedBy",
                 media::SCHEMA_JSON,
                 "The schema of a plot: every property with its type",
+            ),
+            Link::new(
+                format!("{url}/tiles"),
+                rel::TILESETS_VECTOR,
+                media::JSON,
+                "Vector tiles of the plots",
             ),
         ],
     })

@@ -5,6 +5,7 @@
 //! reports over their versions ([`versions`]: history, the reserve).
 
 pub mod catalogue;
+pub mod changes;
 pub mod codes;
 pub mod handlers;
 pub mod queries;

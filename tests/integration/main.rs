@@ -16,4 +16,5 @@ mod openapi;
 mod proximity;
 mod reserve;
 mod sorting;
+mod tiles;
 mod writes;

@@ -201,61 +201,11 @@ impl ItemsRequest {
             .min(api.max_limit.get());
         let crs = p.parsed("crs", Crs::parse).unwrap_or(Crs::CRS84);
         let bbox_crs = p.parsed("bbox-crs", Crs::parse).unwrap_or(Crs::CRS84);
-        let mut filter = PlotFilter {
-            bbox: p.parsed("bbox", |v| parse_bbox(v, bbox_crs)),
-            updated: p.parsed("datetime", parse_datetime),
-            ..PlotFilter::default()
+        let bbox = p.parsed("bbox", |v| parse_bbox(v, bbox_crs));
+        let filter = PlotFilter {
+            bbox,
+            ..parse_filter(&mut p)
         };
-        filter.status = p
-            .parsed("status", |v| list_of(v, code::<Status>))
-            .unwrap_or_default();
-        filter.land_use = p
-            .parsed("land_use", |v| list_of(v, parse_land_use))
-            .unwrap_or_default();
-        filter.land_use_status = p
-            .parsed("land_use_status", |v| list_of(v, code::<LandUseStatus>))
-            .unwrap_or_default();
-        filter.planning_status = p
-            .parsed("planning_status", |v| list_of(v, code::<PlanningStatus>))
-            .unwrap_or_default();
-        filter.municipality = p
-            .parsed("municipality", |v| list_of(v, parse_municipality))
-            .unwrap_or_default();
-        filter.locality = p
-            .parsed("locality", |v| list_of(v, |s| Ok(s.to_owned())))
-            .unwrap_or_default();
-        filter.location_class = p
-            .parsed("location_class", |v| list_of(v, code::<LocationClass>))
-            .unwrap_or_default();
-        filter.readiness = p
-            .parsed("readiness", |v| list_of(v, code::<Readiness>))
-            .unwrap_or_default();
-        filter.ownership = p
-            .parsed("ownership", |v| list_of(v, code::<Ownership>))
-            .unwrap_or_default();
-        filter.offer_type = p
-            .parsed("offer_type", |v| list_of(v, code::<OfferType>))
-            .unwrap_or_default();
-        filter.contamination = p
-            .parsed("contamination", |v| list_of(v, code::<Contamination>))
-            .unwrap_or_default();
-        filter.reference = p
-            .parsed("reference", |v| list_of(v, |s| Ok(s.to_owned())))
-            .unwrap_or_default();
-        filter.focus_area = p
-            .parsed("focus_area", |v| list_of(v, code::<FocusArea>))
-            .unwrap_or_default();
-        let filter_lang = p
-            .parsed("filter-lang", |v| match v {
-                "cql2-text" => Ok(Lang::Text),
-                "cql2-json" => Ok(Lang::Json),
-                other => Err(format!(
-                    "`{other}` is not a filter language; use cql2-text or cql2-json"
-                )),
-            })
-            .unwrap_or(Lang::Text);
-        let filter_crs = p.parsed("filter-crs", Crs::parse).unwrap_or(Crs::CRS84);
-        filter.cql = p.parsed("filter", |v| cql2::parse(v, filter_lang, filter_crs));
         let sortby = p.parsed("sortby", parse_sortby).unwrap_or_default();
         let properties = p.parsed("properties", |v| {
             list_of(v, |name| {
@@ -360,6 +310,89 @@ impl ItemsRequest {
         })
     }
 }
+
+/// The parameters that select plots, as the items listing and the tiles
+/// take them: `datetime`, the equality filters of the catalogue's
+/// parameters and `focus_area`, and a CQL2 `filter` (with `filter-lang`
+/// and `filter-crs`). Errors are recorded in `p`.
+pub fn parse_filter(p: &mut QueryParams) -> PlotFilter {
+    let mut filter = PlotFilter {
+        updated: p.parsed("datetime", parse_datetime),
+        ..PlotFilter::default()
+    };
+    filter.status = p
+        .parsed("status", |v| list_of(v, code::<Status>))
+        .unwrap_or_default();
+    filter.land_use = p
+        .parsed("land_use", |v| list_of(v, parse_land_use))
+        .unwrap_or_default();
+    filter.land_use_status = p
+        .parsed("land_use_status", |v| list_of(v, code::<LandUseStatus>))
+        .unwrap_or_default();
+    filter.planning_status = p
+        .parsed("planning_status", |v| list_of(v, code::<PlanningStatus>))
+        .unwrap_or_default();
+    filter.municipality = p
+        .parsed("municipality", |v| list_of(v, parse_municipality))
+        .unwrap_or_default();
+    filter.locality = p
+        .parsed("locality", |v| list_of(v, |s| Ok(s.to_owned())))
+        .unwrap_or_default();
+    filter.location_class = p
+        .parsed("location_class", |v| list_of(v, code::<LocationClass>))
+        .unwrap_or_default();
+    filter.readiness = p
+        .parsed("readiness", |v| list_of(v, code::<Readiness>))
+        .unwrap_or_default();
+    filter.ownership = p
+        .parsed("ownership", |v| list_of(v, code::<Ownership>))
+        .unwrap_or_default();
+    filter.offer_type = p
+        .parsed("offer_type", |v| list_of(v, code::<OfferType>))
+        .unwrap_or_default();
+    filter.contamination = p
+        .parsed("contamination", |v| list_of(v, code::<Contamination>))
+        .unwrap_or_default();
+    filter.reference = p
+        .parsed("reference", |v| list_of(v, |s| Ok(s.to_owned())))
+        .unwrap_or_default();
+    filter.focus_area = p
+        .parsed("focus_area", |v| list_of(v, code::<FocusArea>))
+        .unwrap_or_default();
+    let filter_lang = p
+        .parsed("filter-lang", |v| match v {
+            "cql2-text" => Ok(Lang::Text),
+            "cql2-json" => Ok(Lang::Json),
+            other => Err(format!(
+                "`{other}` is not a filter language; use cql2-text or cql2-json"
+            )),
+        })
+        .unwrap_or(Lang::Text);
+    let filter_crs = p.parsed("filter-crs", Crs::parse).unwrap_or(Crs::CRS84);
+    filter.cql = p.parsed("filter", |v| cql2::parse(v, filter_lang, filter_crs));
+    filter
+}
+
+/// The parameters [`parse_filter`] reads.
+pub const FILTER_PARAMS: &[&str] = &[
+    "datetime",
+    "status",
+    "land_use",
+    "land_use_status",
+    "planning_status",
+    "municipality",
+    "locality",
+    "location_class",
+    "readiness",
+    "ownership",
+    "offer_type",
+    "contamination",
+    "reference",
+    "focus_area",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+];
 
 /// A value of a code list.
 fn code<T: FromStr + VariantNames>(value: &str) -> Result<T, String> {
