@@ -24,6 +24,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use moka::notification::RemovalCause;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::matrix::{self, MAX_ZOOM, TileId};
@@ -75,7 +76,7 @@ impl Encoded {
     /// Compresses a tile.
     pub fn new(plain: Vec<u8>) -> std::io::Result<Self> {
         use std::io::Write;
-        let digest = super::handlers::digest(&plain);
+        let digest = digest(&plain);
         if plain.is_empty() {
             return Ok(Self {
                 gzip: Default::default(),
@@ -99,6 +100,12 @@ impl Encoded {
         }
         Ok(plain)
     }
+}
+
+/// The content digest of a tile, for its `ETag`.
+fn digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    hash[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A plot's box in longitude and latitude.

@@ -5,7 +5,6 @@
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, route, web};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::cache::{Encoded, TileCache, TileKey};
 use super::matrix::{self, MAX_ZOOM, TMS_CRS, TMS_ID, TMS_URI, TileId};
@@ -430,12 +429,6 @@ fn parse_tile(z: &str, row: &str, col: &str) -> Result<TileId, ApiError> {
             "{z}/{row}/{col} is not a tile: give zoom/row/column as whole numbers"
         ))),
     }
-}
-
-/// The content digest of a tile, for its `ETag`.
-pub fn digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    hash[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
