@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use crate::tiles::cache::{Stats, TileCache};
 
 /// Registers `/health` and `/ready`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -20,6 +21,9 @@ pub struct HealthStatus {
     /// The PostGIS version of the database (`/ready` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postgis: Option<String>,
+    /// How the tile cache has done since the start (`/ready` only, when it is on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tile_cache: Option<Stats>,
 }
 
 /// Liveness: the process answers. Touches nothing else.
@@ -32,6 +36,7 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus {
         status: "ok".to_owned(),
         postgis: None,
+        tile_cache: None,
     })
 }
 
@@ -44,7 +49,10 @@ pub async fn health() -> HttpResponse {
     )
 )]
 #[get("/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn ready(
+    state: web::Data<AppState>,
+    tiles: web::Data<TileCache>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let version = crate::db::postgis_version(&mut conn)
         .await
@@ -52,5 +60,6 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     Ok(HttpResponse::Ok().json(HealthStatus {
         status: "ok".to_owned(),
         postgis: Some(version),
+        tile_cache: tiles.is_on().then(|| tiles.stats()),
     }))
 }

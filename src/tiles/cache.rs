@@ -145,15 +145,21 @@ const LOOK: Look<'static> = Look {
 /// dropped: cheaper than finding their tiles one by one.
 const DROP_ALL_PAST: usize = 10_000;
 
-/// How the cache has done since the service started.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// How the tile cache has done since the service started.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Stats {
+    /// Tiles served from the cache.
     pub hits: u64,
+    /// Tiles rendered because the cache did not hold them.
     pub misses: u64,
     /// Tiles dropped because a plot they showed was written.
     pub dropped: u64,
     /// Tiles rendered but not kept, because a write was found meanwhile.
     pub not_kept: u64,
+    /// Tiles held now.
+    pub tiles: u64,
+    /// Their size in bytes (what counts against the cache's bound).
+    pub bytes: u64,
 }
 
 /// The cache; off when its size is 0 (then every tile is rendered).
@@ -294,11 +300,16 @@ impl TileCache {
 
     /// How the cache has done.
     pub fn stats(&self) -> Stats {
+        if let Some(tiles) = &self.tiles {
+            tiles.run_pending_tasks();
+        }
         Stats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
             not_kept: self.not_kept.load(Ordering::Relaxed),
+            tiles: self.tiles.as_ref().map_or(0, |t| t.entry_count()),
+            bytes: self.tiles.as_ref().map_or(0, |t| t.weighted_size()),
         }
     }
 

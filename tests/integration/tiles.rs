@@ -512,6 +512,11 @@ async fn a_tile_read_after_a_write_shows_it() {
     let after = decode(&get(&app, DRAMMEN_Z12).await.body);
     assert_eq!(status_of(after, &reference), Some(Value::from("available")));
 
+    // The cache's figures are in /ready, for operators.
+    let ready = get(&app, "/ready").await.json();
+    assert_eq!(ready["tile_cache"]["hits"], cache.stats().hits);
+    assert!(ready["tile_cache"]["tiles"].as_u64().unwrap() >= 1);
+
     // Retired: gone from the tile.
     exec(
         &db,
