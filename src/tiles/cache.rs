@@ -16,6 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Double, Uuid as SqlUuid};
@@ -169,9 +170,9 @@ pub struct TileCache {
     held: Arc<Mutex<HashMap<TileId, HashSet<Arc<str>>>>>,
     /// Each open plot's box.
     boxes: Mutex<HashMap<Uuid, PlotBox>>,
-    /// The snapshot of the last look (`None` before the first); its lock
-    /// also puts the looks in line.
-    as_of: tokio::sync::Mutex<Option<String>>,
+    /// The last look: its snapshot and when it began (`None` before the
+    /// first); its lock also puts the looks in line.
+    as_of: tokio::sync::Mutex<Option<(String, Instant)>>,
     /// Raised by every look that drops tiles (see the module's doc).
     generation: RwLock<u64>,
     hits: AtomicU64,
@@ -231,8 +232,17 @@ impl TileCache {
         if !self.is_on() {
             return Ok(0);
         }
+        let asked = Instant::now();
         let mut as_of = self.as_of.lock().await;
-        let since = as_of.clone();
+        // A look that began after this call did (while it waited for the
+        // lock) saw every write committed before it: nothing is left to do.
+        if let Some((_, began)) = &*as_of
+            && *began >= asked
+        {
+            return Ok(*self.generation.read().unwrap_or_else(|e| e.into_inner()));
+        }
+        let began = Instant::now();
+        let since = as_of.as_ref().map(|(snapshot, _)| snapshot.clone());
         let mut rows = Vec::new();
         let snapshot =
             read_since(conn, since.as_deref(), &LOOK, |row: BoxRow| rows.push(row)).await?;
@@ -264,7 +274,7 @@ impl TileCache {
         }
         let current = *generation;
         drop(generation);
-        *as_of = Some(snapshot);
+        *as_of = Some((snapshot, began));
         Ok(current)
     }
 
@@ -326,6 +336,7 @@ impl TileCache {
         if touched.len() > DROP_ALL_PAST {
             let count: usize = held.values().map(HashSet::len).sum();
             held.clear();
+            drop(held);
             tiles.invalidate_all();
             self.dropped.fetch_add(count as u64, Ordering::Relaxed);
             return;
@@ -361,14 +372,21 @@ impl TileCache {
                 }
             }
         }
-        let mut count = 0;
-        for tile in doomed {
-            for filter in held.remove(&tile).into_iter().flatten() {
-                tiles.invalidate(&TileKey { tile, filter });
-                count += 1;
-            }
+        let keys: Vec<TileKey> = doomed
+            .into_iter()
+            .flat_map(|tile| {
+                let filters = held.remove(&tile).unwrap_or_default();
+                filters
+                    .into_iter()
+                    .map(move |filter| TileKey { tile, filter })
+            })
+            .collect();
+        // Dropping may evict other tiles, whose listener takes `held`.
+        drop(held);
+        for key in &keys {
+            tiles.invalidate(key);
         }
-        self.dropped.fetch_add(count, Ordering::Relaxed);
+        self.dropped.fetch_add(keys.len() as u64, Ordering::Relaxed);
     }
 }
 
