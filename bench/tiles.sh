@@ -7,10 +7,12 @@
 # 1. Tile lists (bench/tiles/lists.py): the z14 tiles around Drammen, the z12
 #    Drammen tile, and a pan/zoom walk (a map of 4 × 3 tiles moved and zoomed
 #    around Drammen, z10–z16, fixed seed).
-# 2. Cache off (NAERINGSAREAL_TILE_CACHE_MB=0) against Martin, interleaved:
-#    for each list and each concurrency, wrk on the service, then on Martin.
-#    Martin serves the view bench.tile_plots (the open, published plots with
-#    the same properties the service's tiles carry; made here), cache off.
+# 2. Cache off (NAERINGSAREAL_TILE_CACHE_MB=0) against Martin (and tipg,
+#    when bench/.venv has it), interleaved: for each list and each
+#    concurrency, wrk on the service, then on Martin, then on tipg. Martin
+#    and tipg serve the view bench.tile_plots (the open, published plots with
+#    the same properties the service's tiles carry; made here), Martin's
+#    cache off.
 # 3. Cache on (default size): the walk at c=1 from cold, then again warm,
 #    with the cache's hits and misses from /ready; the server's peak memory.
 # 4. Invalidation: with the walk's tiles cached, single PATCHes of plots in
@@ -24,6 +26,7 @@
 #   MARTIN_BIN  [martin on PATH, or /work/martin/bin/martin]
 #   DURATION [15] seconds per wrk run   WARMUP [3]   CONCURRENCY ["1 32"]
 #   NAERINGSAREAL_LISTEN [127.0.0.1:8090]   MARTIN_LISTEN [127.0.0.1:3001]
+#   TIPG_PORT [18081]   TIPG_WORKERS [2]
 set -euo pipefail
 
 DB=${1:-naeringsareal_bench_1m}
@@ -32,6 +35,8 @@ WARMUP=${WARMUP:-3}
 CONCURRENCY=${CONCURRENCY:-"1 32"}
 NAERINGSAREAL_LISTEN=${NAERINGSAREAL_LISTEN:-127.0.0.1:8090}
 MARTIN_LISTEN=${MARTIN_LISTEN:-127.0.0.1:3001}
+TIPG_PORT=${TIPG_PORT:-18081}
+TIPG_WORKERS=${TIPG_WORKERS:-2}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 out="$here/out/$stamp-tiles-$DB"
 mkdir -p "$out"
@@ -119,6 +124,20 @@ RUST_LOG=warn "$martin" --config "$out/martin.yaml" > "$out/martin.log" 2>&1 &
 martin_pid=$!
 pids+=("$martin_pid")
 wait_ready "Martin" "$martin_pid" "http://$MARTIN_LISTEN/catalog" "$out/martin.log"
+servers=(naeringsareal martin)
+if [[ -x $here/.venv/bin/uvicorn ]]; then
+    (
+        cd "$out"
+        export DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$DB"
+        export TIPG_DB_SCHEMAS='["bench"]' TIPG_DB_TABLES='["bench.tile_plots"]' TIPG_DB_FUNCTIONS='[]' TIPG_CATALOG_TTL=0
+        exec "$here/.venv/bin/uvicorn" tipg.main:app --host 127.0.0.1 --port "$TIPG_PORT" \
+            --workers "$TIPG_WORKERS" --no-access-log --log-level warning
+    ) > "$out/tipg.log" 2>&1 &
+    tipg_pid=$!
+    pids+=("$tipg_pid")
+    wait_ready "tipg" "$tipg_pid" "http://127.0.0.1:$TIPG_PORT/collections" "$out/tipg.log"
+    servers+=(tipg)
+fi
 
 {
     echo "# Tiles at $nopen open plots ($DB), $(date -u +%FT%TZ)"
@@ -135,9 +154,12 @@ wait_ready "Martin" "$martin_pid" "http://$MARTIN_LISTEN/catalog" "$out/martin.l
 
 for list in z14 z12; do
     for c in $CONCURRENCY; do
-        for server in naeringsareal martin; do
-            if [[ $server == martin ]]; then url="http://$MARTIN_LISTEN"; file="$out/$list-martin.txt"
-            else url="http://$NAERINGSAREAL_LISTEN"; file="$out/$list.txt"; fi
+        for server in "${servers[@]}"; do
+            case $server in
+                martin) url="http://$MARTIN_LISTEN"; file="$out/$list-martin.txt" ;;
+                tipg) url="http://127.0.0.1:$TIPG_PORT"; file="$out/$list-tipg.txt" ;;
+                *) url="http://$NAERINGSAREAL_LISTEN"; file="$out/$list.txt" ;;
+            esac
             wrk_run "$server-warmup" "$url" "$file" 4 "$WARMUP" > /dev/null
             r=$(wrk_run "$server" "$url" "$file" "$c" "$DURATION")
             n=$(field requests "$r"); bytes=$(field bytes "$r")
@@ -146,8 +168,9 @@ for list in z14 z12; do
     done
 done
 echo >> "$out/results.md"
-echo "Peak RSS: service $(( $(peak_rss "$ours_off_pid") / 1024 )) MiB, Martin $(( $(peak_rss "$martin_pid") / 1024 )) MiB." >> "$out/results.md"
+echo "Peak RSS: service $(( $(peak_rss "$ours_off_pid") / 1024 )) MiB, Martin $(( $(peak_rss "$martin_pid") / 1024 )) MiB (tipg: its workers are not summed here)." >> "$out/results.md"
 stop_process "$martin_pid"
+[[ -z ${tipg_pid:-} ]] || stop_process "$tipg_pid"
 stop_process "$ours_off_pid"
 
 log "cache on: the pan/zoom walk"

@@ -8,7 +8,8 @@ walk.txt                   a pan/zoom walk: a map 4 tiles wide and 3 high, moved
                            requests the map's tiles, as a web map does
 
 The service's paths are /collections/plots/tiles/WebMercatorQuad/{z}/{row}/{col};
-Martin's are /plots/{z}/{x}/{y}.
+Martin's are /plots/{z}/{x}/{y}; tipg's /collections/bench.tile_plots/tiles/WebMercatorQuad/{z}/{x}/{y}
+(the -martin and -tipg files).
 """
 import math
 import random
@@ -32,8 +33,12 @@ def martins(z, x, y):
     return f"/plots/{z}/{x}/{y}"
 
 
+def tipgs(z, x, y):
+    return f"/collections/bench.tile_plots/tiles/WebMercatorQuad/{z}/{x}/{y}"
+
+
 def write(name, tiles):
-    for suffix, path in (("", ours), ("-martin", martins)):
+    for suffix, path in (("", ours), ("-martin", martins), ("-tipg", tipgs)):
         with open(f"{out}/{name}{suffix}.txt", "w") as f:
             f.writelines(path(*t) + "\n" for t in tiles)
 

@@ -65,12 +65,17 @@ fn cell_size(z: u8) -> f64 {
 }
 
 /// The tile matrix set's definition (OGC Two Dimensional Tile Matrix Set
-/// 2.0), every zoom from 0 to [`MAX_ZOOM`].
+/// 2.0, with the 1.0 names beside), every zoom from 0 to [`MAX_ZOOM`].
 pub fn definition(url: &str) -> Value {
     let matrices: Vec<Value> = (0..=MAX_ZOOM)
         .map(|z| {
             json!({
                 "id": z.to_string(),
+                // The same in TMS 1.0's names, for clients that read only
+                // those (GDAL before 3.7).
+                "type": "TileMatrixType",
+                "identifier": z.to_string(),
+                "topLeftCorner": [-ORIGIN, ORIGIN],
                 "scaleDenominator": cell_size(z) / 0.00028,
                 "cellSize": cell_size(z),
                 "cornerOfOrigin": "topLeft",
@@ -85,6 +90,15 @@ pub fn definition(url: &str) -> Value {
     json!({
         "id": TMS_ID,
         "title": "Google Maps Compatible for the World",
+        "type": "TileMatrixSetType",
+        "identifier": TMS_ID,
+        "supportedCRS": TMS_CRS,
+        "boundingBox": {
+            "type": "BoundingBoxType",
+            "crs": TMS_CRS,
+            "lowerCorner": [-ORIGIN, -ORIGIN],
+            "upperCorner": [ORIGIN, ORIGIN],
+        },
         "uri": TMS_URI,
         "crs": TMS_CRS,
         "orderedAxes": ["X", "Y"],
@@ -135,5 +149,14 @@ mod tests {
         assert!((z0["cellSize"].as_f64().unwrap() - 156_543.033_928_041).abs() < 1e-6);
         assert!((z0["scaleDenominator"].as_f64().unwrap() - 559_082_264.028_717).abs() < 1e-3);
         assert_eq!(d["tileMatrices"][12]["matrixWidth"], 4096);
+        // TMS 1.0's names too, which GDAL 3.6 reads (and needs to see
+        // `"type": "TileMatrixSetType"` to take the document at all).
+        assert_eq!(d["type"], "TileMatrixSetType");
+        assert_eq!(d["supportedCRS"], TMS_CRS);
+        assert_eq!(d["tileMatrices"][3]["identifier"], "3");
+        assert_eq!(
+            d["tileMatrices"][3]["topLeftCorner"],
+            d["tileMatrices"][3]["pointOfOrigin"]
+        );
     }
 }
