@@ -243,25 +243,38 @@ impl TileCache {
         }
         let began = Instant::now();
         let since = as_of.as_ref().map(|(snapshot, _)| snapshot.clone());
-        let mut rows = Vec::new();
-        let snapshot =
-            read_since(conn, since.as_deref(), &LOOK, |row: BoxRow| rows.push(row)).await?;
-        let mut boxes = self.boxes.lock().unwrap_or_else(|e| e.into_inner());
-        let mut touched = Vec::new();
-        for row in rows {
+        // The first look goes straight into a new map (a million plots
+        // would otherwise sit in a list first); later ones are few.
+        let mut loaded: HashMap<Uuid, PlotBox> = HashMap::new();
+        let mut changed: Vec<(Uuid, Option<PlotBox>)> = Vec::new();
+        let first = since.is_none();
+        let snapshot = read_since(conn, since.as_deref(), &LOOK, |row: BoxRow| {
             let now = row.open.then_some(PlotBox {
                 west: row.west as f32,
                 south: row.south as f32,
                 east: row.east as f32,
                 north: row.north as f32,
             });
-            let before = match now {
-                Some(b) => boxes.insert(row.id, b),
-                None => boxes.remove(&row.id),
-            };
-            if since.is_some() {
-                touched.extend(before.into_iter().chain(now));
+            match (first, now) {
+                (true, Some(b)) => {
+                    loaded.insert(row.id, b);
+                }
+                (true, None) => {}
+                (false, now) => changed.push((row.id, now)),
             }
+        })
+        .await?;
+        let mut boxes = self.boxes.lock().unwrap_or_else(|e| e.into_inner());
+        if first {
+            *boxes = loaded;
+        }
+        let mut touched = Vec::new();
+        for (id, now) in changed {
+            let before = match now {
+                Some(b) => boxes.insert(id, b),
+                None => boxes.remove(&id),
+            };
+            touched.extend(before.into_iter().chain(now));
         }
         drop(boxes);
         // The look's lock is held until its tiles are dropped: a request
