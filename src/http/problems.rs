@@ -46,6 +46,7 @@ problems! {
     NotAnAdmin = 403, "The key is not an admin's";
     PlotNotFound = 404, "No plot has this id";
     EnquiryNotFound = 404, "No enquiry has this id";
+    NoSuchTileMatrixSet = 404, "No tile matrix set has this id";
     PlotEnded = 409, "The plot has ended";
     PlotChanged = 412, "The plot changed since the If-Match version; nothing was written";
     TooLarge = 413, "The body is too large";

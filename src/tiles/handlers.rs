@@ -7,7 +7,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, route, web};
 use serde_json::{Value, json};
 
 use super::cache::{Encoded, TileCache, TileKey};
-use super::matrix::{self, MAX_ZOOM, TMS_CRS, TMS_ID, TMS_URI, TileId};
+use super::matrix::{self, MAX_ZOOM, TMS_CRS, TMS_ID, TMS_TITLE, TMS_URI, TileId};
 use super::render::{self, LAYER};
 use crate::error::{ApiError, Problem};
 use crate::http::caller::Caller;
@@ -39,7 +39,7 @@ pub async fn list_tile_matrix_sets(
     Ok(HttpResponse::Ok().json(json!({
         "tileMatrixSets": [{
             "id": TMS_ID,
-            "title": "Google Maps Compatible for the World",
+            "title": TMS_TITLE,
             "uri": TMS_URI,
             "links": [Link::new(url, "self", media::JSON, "The tile matrix set")],
         }],
@@ -54,7 +54,7 @@ pub async fn list_tile_matrix_sets(
     responses(
         (status = 200, description = "The tile matrix set", body = Object, content_type = "application/json"),
         problems::BadQuery,
-        (status = 404, description = "No tile matrix set has this id", body = Problem, content_type = "application/problem+json"),
+        problems::NoSuchTileMatrixSet,
     )
 )]
 #[get("/tileMatrixSets/{tileMatrixSetId}")]
@@ -110,7 +110,7 @@ pub async fn list_tilesets(
     responses(
         (status = 200, description = "The tileset", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,
-        (status = 404, description = "No tile matrix set has this id", body = Problem, content_type = "application/problem+json"),
+        problems::NoSuchTileMatrixSet,
     )
 )]
 #[get("/collections/plots/tiles/{tileMatrixSetId}")]
@@ -278,7 +278,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,
-        (status = 404, description = "No tile matrix set has this id", body = Problem, content_type = "application/problem+json"),
+        problems::NoSuchTileMatrixSet,
         problems::Unavailable,
     )
 )]
@@ -326,7 +326,7 @@ pub async fn get_tilejson(
     responses(
         (status = 200, description = "MapLibre style v8", body = Object, content_type = "application/vnd.mapbox.style+json"),
         problems::BadQueryNamed,
-        (status = 404, description = "No tile matrix set has this id", body = Problem, content_type = "application/problem+json"),
+        problems::NoSuchTileMatrixSet,
     )
 )]
 #[get("/collections/plots/tiles/{tileMatrixSetId}/style")]

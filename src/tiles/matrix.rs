@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 pub const TMS_ID: &str = "WebMercatorQuad";
 /// Its URI in OGC's register.
 pub const TMS_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
+/// Its title.
+pub const TMS_TITLE: &str = "Google Maps Compatible for the World";
 /// Its CRS.
 pub const TMS_CRS: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
 /// The deepest zoom served: 22 is under 4 cm a pixel, past any plot's detail.
@@ -89,7 +91,7 @@ pub fn definition(url: &str) -> Value {
         .collect();
     json!({
         "id": TMS_ID,
-        "title": "Google Maps Compatible for the World",
+        "title": TMS_TITLE,
         "type": "TileMatrixSetType",
         "identifier": TMS_ID,
         "supportedCRS": TMS_CRS,
