@@ -354,37 +354,51 @@ impl TileCache {
             self.dropped.fetch_add(count as u64, Ordering::Relaxed);
             return;
         }
-        let mut doomed: Vec<TileId> = Vec::new();
-        for b in touched {
-            for z in 0..=MAX_ZOOM {
-                let margin = f64::from(BUFFER) / f64::from(EXTENT);
-                let (x0, x1, y0, y1) = matrix::covering(
-                    z,
-                    [
-                        f64::from(b.west),
-                        f64::from(b.south),
-                        f64::from(b.east),
-                        f64::from(b.north),
-                    ],
-                    margin,
-                );
-                let range = u64::from(x1 - x0 + 1) * u64::from(y1 - y0 + 1);
-                if range as usize <= held.len() {
+        // Each box's tiles at each zoom, as column and row ranges.
+        let margin = f64::from(BUFFER) / f64::from(EXTENT);
+        let ranges: Vec<Vec<(u32, u32, u32, u32)>> = (0..=MAX_ZOOM)
+            .map(|z| {
+                touched
+                    .iter()
+                    .map(|b| {
+                        let bbox = [b.west, b.south, b.east, b.north].map(f64::from);
+                        matrix::covering(z, bbox, margin)
+                    })
+                    .collect()
+            })
+            .collect();
+        let area = |&(x0, x1, y0, y1): &(u32, u32, u32, u32)| {
+            u64::from(x1 - x0 + 1) * u64::from(y1 - y0 + 1)
+        };
+        let to_enumerate: u64 = ranges.iter().flatten().map(area).sum();
+        let to_scan = held.len() as u64 * touched.len() as u64;
+        // Whichever is less work: look up every tile of the ranges in the
+        // held tiles, or test every held tile against its zoom's ranges.
+        let doomed: HashSet<TileId> = if to_enumerate <= to_scan {
+            let mut doomed = HashSet::new();
+            for (z, at_zoom) in ranges.iter().enumerate() {
+                for &(x0, x1, y0, y1) in at_zoom {
                     for x in x0..=x1 {
                         for y in y0..=y1 {
-                            let tile = TileId { z, x, y };
+                            let tile = TileId { z: z as u8, x, y };
                             if held.contains_key(&tile) {
-                                doomed.push(tile);
+                                doomed.insert(tile);
                             }
                         }
                     }
-                } else {
-                    doomed.extend(held.keys().filter(|t| {
-                        t.z == z && (x0..=x1).contains(&t.x) && (y0..=y1).contains(&t.y)
-                    }));
                 }
             }
-        }
+            doomed
+        } else {
+            held.keys()
+                .filter(|t| {
+                    ranges[usize::from(t.z)].iter().any(|&(x0, x1, y0, y1)| {
+                        (x0..=x1).contains(&t.x) && (y0..=y1).contains(&t.y)
+                    })
+                })
+                .copied()
+                .collect()
+        };
         let keys: Vec<TileKey> = doomed
             .into_iter()
             .flat_map(|tile| {
@@ -439,6 +453,30 @@ mod tests {
         );
         assert!(cache.get(&key(12, 100, 100, "public")).is_some());
         assert_eq!(cache.stats().dropped, 2);
+    }
+
+    #[test]
+    fn a_large_box_is_matched_against_the_held_tiles_not_enumerated() {
+        // Half the world at z22 is some 8·10^12 tiles: only testing the
+        // three held tiles against it finishes.
+        let cache = TileCache::new(1 << 20);
+        cache.insert(key(22, 2_216_000, 1_224_000, "public"), tile(), 0);
+        cache.insert(key(12, 2164, 1195, "public"), tile(), 0);
+        cache.insert(key(3, 0, 7, "public"), tile(), 0);
+        cache.drop_touched(&[PlotBox {
+            west: 0.0,
+            south: 0.0,
+            east: 179.0,
+            north: 85.0,
+        }]);
+        assert!(
+            cache
+                .get(&key(22, 2_216_000, 1_224_000, "public"))
+                .is_none()
+        );
+        assert!(cache.get(&key(12, 2164, 1195, "public")).is_none());
+        // Far to the south-west: kept.
+        assert!(cache.get(&key(3, 0, 7, "public")).is_some());
     }
 
     #[test]
