@@ -288,6 +288,12 @@ impl TileCache {
         let current = *generation;
         drop(generation);
         *as_of = Some((snapshot, began));
+        tracing::debug!(
+            boxes = touched.len(),
+            waited_ms = began.duration_since(asked).as_millis() as u64,
+            looked_ms = began.elapsed().as_millis() as u64,
+            "tile cache looked"
+        );
         Ok(current)
     }
 
