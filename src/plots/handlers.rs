@@ -29,11 +29,7 @@ pub async fn describe_collection(
 ) -> Result<Collection, ApiError> {
     let extent = queries::extent(conn).await?;
     let url = format!("{base}/collections/{COLLECTION_ID}");
-    let bbox = match (extent.west, extent.south, extent.east, extent.north) {
-        (Some(w), Some(s), Some(e), Some(n)) => [w, s, e, n],
-        // No plots yet: the extent of Norway.
-        _ => [4.0, 57.9, 31.2, 71.2],
-    };
+    let bbox = extent.bbox();
     Ok(Collection {
         id: COLLECTION_ID.to_owned(),
         title: "Plots of business land".to_owned(),

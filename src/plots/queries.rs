@@ -153,6 +153,16 @@ pub struct Extent {
     pub last_update: Option<DateTime<Utc>>,
 }
 
+impl Extent {
+    /// The box west, south, east, north; with no plots yet, Norway's.
+    pub fn bbox(&self) -> [f64; 4] {
+        match (self.west, self.south, self.east, self.north) {
+            (Some(w), Some(s), Some(e), Some(n)) => [w, s, e, n],
+            _ => [4.0, 57.9, 31.2, 71.2],
+        }
+    }
+}
+
 /// The extent of the open plots, computed from the data.
 pub async fn extent(conn: &mut AsyncPgConnection) -> QueryResult<Extent> {
     diesel::sql_query(include_str!("sql/extent.sql"))

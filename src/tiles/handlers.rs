@@ -294,10 +294,7 @@ pub async fn get_tilejson(
     let mut conn = state.conn().await?;
     let extent = crate::plots::queries::extent(&mut conn).await?;
     drop(conn);
-    let bounds = match (extent.west, extent.south, extent.east, extent.north) {
-        (Some(w), Some(s), Some(e), Some(n)) => [w, s, e, n],
-        _ => [4.0, 57.9, 31.2, 71.2],
-    };
+    let bounds = extent.bbox();
     let fields: serde_json::Map<String, Value> = tile_properties()
         .map(|p| (p.name.to_owned(), json!(p.title)))
         .chain(std::iter::once(("id".to_owned(), json!("The plot's id"))))
