@@ -161,11 +161,6 @@ impl Property {
         self.queryable && self.kind.sortable()
     }
 
-    /// Whether planners write it.
-    pub fn is_writable(&self) -> bool {
-        matches!(self.write, Write::Input { .. })
-    }
-
     /// The JSON Schema of its values.
     pub fn json_schema(&self) -> Value {
         match self.kind {
