@@ -74,3 +74,14 @@ ensure_clients() {
   command -v ogr2ogr >/dev/null 2>&1 || apt_install gdal-bin
   command -v curl >/dev/null 2>&1 || apt_install curl
 }
+
+# The browser tests' Chromium (Debian's) and their npm packages
+# (playwright-core, axe-core), at the versions tests/browser pins.
+ensure_browser() {
+  command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-dejavu-core
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  if [ ! -d tests/browser/node_modules/playwright-core ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+    say "npm ci (tests/browser)"
+    (cd tests/browser && npm ci --no-audit --no-fund --silent)
+  fi
+}

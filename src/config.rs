@@ -101,6 +101,39 @@ pub struct ApiConfig {
     /// 0 turns the tile cache off. A write never leaves a cached tile stale.
     #[arg(long, env = "NAERINGSAREAL_TILE_CACHE_MB", default_value = "128")]
     pub tile_cache_mb: u64,
+
+    /// A raster basemap for the map pages, as an XYZ tile URL template
+    /// (`https://…/{z}/{y}/{x}.png`), for deployments with internet; none by
+    /// default (the map then needs nothing from any other host). Its host is
+    /// added to the pages' Content-Security-Policy.
+    #[arg(long, env = "NAERINGSAREAL_BASEMAP_URL", value_parser = parse_basemap)]
+    pub basemap_url: Option<String>,
+
+    /// The basemap's attribution, shown on the map (e.g. `© Kartverket`).
+    #[arg(long, env = "NAERINGSAREAL_BASEMAP_ATTRIBUTION", default_value = "")]
+    pub basemap_attribution: String,
+}
+
+/// A basemap URL template: absolute http(s), with `{z}`, `{x}` and `{y}`.
+fn parse_basemap(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must be an http or https URL".to_owned());
+    }
+    for part in ["{z}", "{x}", "{y}"] {
+        if !value.contains(part) {
+            return Err(format!("must hold {part} (an XYZ tile template)"));
+        }
+    }
+    Ok(value.to_owned())
+}
+
+impl ApiConfig {
+    /// The origin of the basemap (for the pages' Content-Security-Policy).
+    pub fn basemap_origin(&self) -> Option<String> {
+        let url = url::Url::parse(self.basemap_url.as_deref()?).ok()?;
+        Some(url.origin().ascii_serialization())
+    }
 }
 
 /// How many requests of a kind one client may make in a window.
@@ -126,6 +159,8 @@ impl Default for ApiConfig {
             },
             trust_forwarded: false,
             tile_cache_mb: 128,
+            basemap_url: None,
+            basemap_attribution: String::new(),
         }
     }
 }

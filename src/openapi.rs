@@ -24,6 +24,7 @@ use crate::error::{FieldError, Problem};
         (name = "Tiles", description = "Vector tiles of the plots (OGC API – Tiles), with TileJSON and a MapLibre style"),
         (name = "Enquiries", description = "Companies' enquiries about land: sent by anyone, handled by planners"),
         (name = "Keys", description = "API keys for planners and admins"),
+        (name = "Pages", description = "Pages for people in a browser: the map (every resource above also answers `text/html`, or `f=html`)"),
         (name = "Operations", description = "Probes for orchestration"),
     )
 )]

@@ -20,7 +20,7 @@ use crate::matching::candidates::Candidates;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
-use crate::{enquiries, health, keys, matching, ogc, plots, tiles};
+use crate::{enquiries, health, html, keys, map, matching, ogc, plots, tiles};
 
 /// Everything the app's workers share: the state every handler reaches,
 /// and the resources' own data (site matching's copy of the plots on
@@ -57,6 +57,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     plots::configure(cfg);
     matching::configure(cfg);
     tiles::configure(cfg);
+    map::configure(cfg);
     keys::configure(cfg);
     enquiries::configure(cfg);
     health::configure(cfg);
@@ -122,9 +123,11 @@ pub fn app(
             ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
         }))
         .route("/api", web::get().to(serve_openapi))
+        .route("/assets/{path:.*}", web::get().to(html::assets::serve))
         .service(Scalar::with_url("/api.html", api))
         .default_service(web::to(unknown_route))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
+        .wrap(actix_web::middleware::from_fn(html::i18n::remember_choice))
         .wrap(actix_web::middleware::from_fn(request_id_header))
         .wrap(TracingLogger::default())
 }

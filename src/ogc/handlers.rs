@@ -2,8 +2,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
+use super::pages;
 use super::wire::{Collections, Conformance, LandingPage};
 use crate::error::ApiError;
+use crate::html::negotiate::{Form, form};
+use crate::html::page::{Page, respond};
 use crate::http::link::{Link, rel};
 use crate::http::params::{FormatParam, only_format_param};
 use crate::http::{media, problems};
@@ -14,6 +17,7 @@ use crate::state::AppState;
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -52,7 +56,7 @@ pub async fn landing_page(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string(), &["json"])?;
+    only_format_param(req.query_string(), &["json", "html"])?;
     let base = state.base_url(&req);
     let page = LandingPage {
         title: "Næringsareal – available business land".to_owned(),
@@ -62,6 +66,18 @@ pub async fn landing_page(
             .to_owned(),
         links: vec![
             Link::new(format!("{base}/"), "self", media::JSON, "This document"),
+            Link::new(
+                format!("{base}/?f=html"),
+                "alternate",
+                media::HTML,
+                "This document as HTML",
+            ),
+            Link::new(
+                format!("{base}/map"),
+                "related",
+                media::HTML,
+                "The map of vacant business land",
+            ),
             Link::new(
                 format!("{base}/api"),
                 "service-desc",
@@ -100,6 +116,11 @@ pub async fn landing_page(
             ),
         ],
     };
+    if form(&req) == Form::Html {
+        let html = Page::new(&req, &base, Page::texts(&req).get("landing.title"))
+            .json(format!("{base}/?f=json"), media::JSON);
+        return respond(html.lang, pages::landing(&html, &page));
+    }
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -113,11 +134,23 @@ pub async fn landing_page(
     )
 )]
 #[get("/conformance")]
-pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string(), &["json"])?;
-    Ok(HttpResponse::Ok().json(Conformance {
+pub async fn conformance(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    only_format_param(req.query_string(), &["json", "html"])?;
+    let conformance = Conformance {
         conforms_to: CONFORMANCE.iter().map(|c| (*c).to_owned()).collect(),
-    }))
+    };
+    if form(&req) == Form::Html {
+        let base = state.base_url(&req);
+        let t = Page::texts(&req);
+        let html = Page::new(&req, &base, t.get("conformance.title"))
+            .crumb(t.get("landing.title"), format!("{base}/"))
+            .json(format!("{base}/conformance?f=json"), media::JSON);
+        return respond(html.lang, pages::conformance(&html, &conformance));
+    }
+    Ok(HttpResponse::Ok().json(conformance))
 }
 
 /// The collections: for now the one collection of plots.
@@ -135,17 +168,33 @@ pub async fn list_collections(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string(), &["json"])?;
+    only_format_param(req.query_string(), &["json", "html"])?;
     let base = state.base_url(&req);
     let mut conn = state.conn().await?;
     let plots = plots::handlers::describe_collection(&mut conn, &base).await?;
-    Ok(HttpResponse::Ok().json(Collections {
-        links: vec![Link::new(
-            format!("{base}/collections"),
-            "self",
-            media::JSON,
-            "This document",
-        )],
+    let collections = Collections {
+        links: vec![
+            Link::new(
+                format!("{base}/collections"),
+                "self",
+                media::JSON,
+                "This document",
+            ),
+            Link::new(
+                format!("{base}/collections?f=html"),
+                "alternate",
+                media::HTML,
+                "This document as HTML",
+            ),
+        ],
         collections: vec![plots],
-    }))
+    };
+    if form(&req) == Form::Html {
+        let t = Page::texts(&req);
+        let html = Page::new(&req, &base, t.get("collections.title"))
+            .crumb(t.get("landing.title"), format!("{base}/"))
+            .json(format!("{base}/collections?f=json"), media::JSON);
+        return respond(html.lang, pages::collections(&html, &collections));
+    }
+    Ok(HttpResponse::Ok().json(collections))
 }

@@ -2,6 +2,7 @@
 //! landing page, conformance and the list of collections.
 
 pub mod handlers;
+pub mod pages;
 pub mod wire;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -169,6 +169,16 @@ pub enum UtilisationType {
 stored_as_text!(LocationClass);
 stored_as_text!(UtilisationType);
 
+/// Each status's fill and outline colour (colour-blind-safe, Okabe–Ito).
+pub const STATUS_COLOURS: &[(&str, [&str; 2])] = &[
+    ("available", ["#009E73", "#006B4F"]),
+    ("reserved", ["#E69F00", "#9C6B00"]),
+    ("under_negotiation", ["#56B4E9", "#1F6F9C"]),
+    ("sold", ["#999999", "#5C5C5C"]),
+    ("leased", ["#CC79A7", "#8A3F6B"]),
+    ("withdrawn", ["#D55E00", "#8F3F00"]),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

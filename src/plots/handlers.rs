@@ -9,10 +9,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::catalogue::{self, COLLECTION_ID};
+use super::pages::{self, Labels};
 use super::queries;
 use super::wire::PlotFeature;
 use crate::crs::{CRS84, Crs};
 use crate::error::{ApiError, Problem};
+use crate::html::negotiate::{Form, form};
+use crate::html::page::{Page, respond};
 use crate::http::caller::Caller;
 use crate::http::link::{Link, rel};
 use crate::http::params::{FormatParam, QueryParams, only_format_param, parse_id};
@@ -54,6 +57,12 @@ pub async fn describe_collection(
         storage_crs: CRS84.to_owned(),
         links: vec![
             Link::new(url.clone(), "self", media::JSON, "This collection"),
+            Link::new(
+                format!("{url}?f=html"),
+                "alternate",
+                media::HTML,
+                "This collection as HTML",
+            ),
             Link::new(
                 format!("{url}/items"),
                 "items",
@@ -99,9 +108,25 @@ pub async fn get_collection(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    only_format_param(req.query_string(), &["json"])?;
+    only_format_param(req.query_string(), &["json", "html"])?;
     let mut conn = state.conn().await?;
-    let collection = describe_collection(&mut conn, &state.base_url(&req)).await?;
+    let base = state.base_url(&req);
+    let collection = describe_collection(&mut conn, &base).await?;
+    if form(&req) == Form::Html {
+        let t = Page::texts(&req);
+        let page = Page::new(&req, &base, collection.title.clone())
+            .crumb(t.get("landing.title"), format!("{base}/"))
+            .crumb(
+                t.get("collections.title"),
+                format!("{base}/collections?f=html"),
+            )
+            .json(
+                format!("{base}/collections/{COLLECTION_ID}?f=json"),
+                media::JSON,
+            )
+            .section("plots");
+        return respond(page.lang, crate::ogc::pages::collection(&page, &collection));
+    }
     Ok(HttpResponse::Ok().json(collection))
 }
 
@@ -133,11 +158,16 @@ pub async fn get_plot(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_feature_id(&path)?;
     let mut params = QueryParams::parse(req.query_string());
-    params.check_format(&["json", "geojson"]);
+    params.check_format(&["json", "geojson", "html"]);
     let crs = params.parsed("crs", Crs::parse).unwrap_or(Crs::CRS84);
     params.finish(&["f", "crs"])?;
+    let html = form(&req) == Form::Html;
     let mut conn = state.conn().await?;
-    let plot = queries::get(&mut conn, id, crs).await?;
+    let plot = queries::get(&mut conn, id, if html { Crs::CRS84 } else { crs }).await?;
+    let land_uses = match html {
+        true => queries::land_use_codes(&mut conn).await?,
+        false => vec![],
+    };
     drop(conn);
     let plot = match plot {
         Some(plot) if plot.row.published || caller.is_planner() => plot,
@@ -160,7 +190,26 @@ pub async fn get_plot(
             .insert_header(header::ETag(etag))
             .finish());
     }
-    feature_response(HttpResponse::Ok(), &state.base_url(&req), plot, crs)
+    let base = state.base_url(&req);
+    if html {
+        let feature = PlotFeature::from_plot(plot)?;
+        let value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
+        let t = Page::texts(&req);
+        let page = Page::new(&req, &base, feature.properties.name.clone())
+            .crumb(t.get("landing.title"), format!("{base}/"))
+            .crumb(
+                t.get("nav.plots"),
+                format!("{base}/collections/{COLLECTION_ID}/items?f=html"),
+            )
+            .json(
+                format!("{base}/collections/{COLLECTION_ID}/items/{id}?f=json"),
+                media::GEOJSON,
+            )
+            .section("plots");
+        let labels = Labels::new(page.lang, &land_uses);
+        return respond(page.lang, pages::plot(&page, &labels, &value));
+    }
+    feature_response(HttpResponse::Ok(), &base, plot, crs)
 }
 
 /// The path's feature id, or 400.
@@ -185,7 +234,13 @@ pub fn feature_response(
     let mut feature = PlotFeature::from_plot(plot)?;
     let url = format!("{base}/collections/{COLLECTION_ID}/items/{}", feature.id);
     feature.links = vec![
-        Link::new(url, "self", media::GEOJSON, "This plot"),
+        Link::new(url.clone(), "self", media::GEOJSON, "This plot"),
+        Link::new(
+            format!("{url}?f=html"),
+            "alternate",
+            media::HTML,
+            "This plot as HTML",
+        ),
         Link::new(
             format!("{base}/collections/{COLLECTION_ID}"),
             "collection",

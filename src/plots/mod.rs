@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod changes;
 pub mod codes;
 pub mod handlers;
+pub mod pages;
 pub mod queries;
 pub mod search;
 pub mod versions;

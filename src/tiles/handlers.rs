@@ -15,6 +15,7 @@ use crate::http::link::{Link, rel};
 use crate::http::params::{FormatParam, QueryParams, only_format_param};
 use crate::http::{media, problems};
 use crate::plots::catalogue::{self, COLLECTION_ID};
+use crate::plots::codes;
 use crate::plots::search::query::PlotFilter;
 use crate::plots::search::request::{FILTER_PARAMS, parse_filter};
 use crate::state::AppState;
@@ -338,7 +339,7 @@ pub async fn get_style(
     let tilejson = format!("{base}/collections/{COLLECTION_ID}/tiles/{TMS_ID}/tilejson{query}");
     let colour = |shade: usize| {
         let mut expression = vec![json!("match"), json!(["get", "status"])];
-        for (status, colours) in STATUS_COLOURS {
+        for (status, colours) in codes::STATUS_COLOURS {
             expression.push(json!(status));
             expression.push(json!(colours[shade]));
         }
@@ -360,16 +361,6 @@ pub async fn get_style(
             ],
         })))
 }
-
-/// Each status's fill and outline colour (colour-blind-safe, Okabe–Ito).
-pub const STATUS_COLOURS: &[(&str, [&str; 2])] = &[
-    ("available", ["#009E73", "#006B4F"]),
-    ("reserved", ["#E69F00", "#9C6B00"]),
-    ("under_negotiation", ["#56B4E9", "#1F6F9C"]),
-    ("sold", ["#999999", "#5C5C5C"]),
-    ("leased", ["#CC79A7", "#8A3F6B"]),
-    ("withdrawn", ["#D55E00", "#8F3F00"]),
-];
 
 /// The properties a tile carries.
 fn tile_properties() -> impl Iterator<Item = &'static catalogue::Property> {

@@ -26,7 +26,7 @@ async fn bad_query_parameters_are_400_naming_each_one() {
             "/collections/plots/items?crs=http://www.opengis.net/def/crs/EPSG/0/2154",
             "crs",
         ),
-        ("/collections/plots/items?f=html", "f"),
+        ("/collections/plots/items?f=xml", "f"),
         ("/collections/plots/items?limit=5&limit=6", "limit"),
         ("/collections?limit=5", "limit"),
         ("/conformance?x=1", "x"),

@@ -9,11 +9,15 @@ use serde_json::{Value, json};
 use super::page::{self, ItemsPage, PastPage};
 use super::request::{ItemsQuery, ItemsRequest};
 use crate::error::ApiError;
+use crate::html::negotiate::{Form, form};
+use crate::html::page::{Page, respond};
 use crate::http::caller::Caller;
-use crate::http::link::{Link, PageLinks};
+use crate::http::link::{Link, PageLinks, url_with};
 use crate::http::{csv, media, problems};
 use crate::plots::catalogue::{self, COLLECTION_ID};
 use crate::plots::handlers::content_crs;
+use crate::plots::pages::{self, Labels};
+use crate::plots::queries;
 use crate::plots::wire::{PlotCollection, PlotFeature};
 use crate::state::AppState;
 
@@ -46,6 +50,32 @@ pub async fn list_plots(
         return render_past(&base, &request, past);
     }
     let found = page::find(&mut conn, &request, state.api.count_limit).await?;
+    if form(&req) == Form::Html && !wants_csv(&request) {
+        let land_uses = queries::land_use_codes(&mut conn).await?;
+        drop(conn);
+        let (body, distances) = collection(&base, &request, found)?;
+        let collection = shaped(&body, &request, &distances)?;
+        let t = Page::texts(&req);
+        let json = url_with(
+            &format!("{base}/collections/{COLLECTION_ID}/items"),
+            &request.pairs,
+            &["f"],
+            &[("f", "json")],
+        );
+        let page = Page::new(&req, &base, t.get("items.title"))
+            .crumb(t.get("landing.title"), format!("{base}/"))
+            .crumb(
+                t.get("collections.title"),
+                format!("{base}/collections?f=html"),
+            )
+            .json(json, media::GEOJSON)
+            .section("plots");
+        let labels = Labels::new(page.lang, &land_uses);
+        return respond(
+            page.lang,
+            pages::items(&page, &labels, &collection, &request.pairs),
+        );
+    }
     drop(conn);
     render(&base, &request, found)
 }
@@ -61,6 +91,12 @@ fn page_links(base: &str, request: &ItemsRequest, this: Option<&str>) -> (Vec<Li
         }
         .this(this),
         Link::new(
+            url_with(&url, &request.pairs, &["f"], &[("f", "html")]),
+            "alternate",
+            media::HTML,
+            "This page as HTML",
+        ),
+        Link::new(
             format!("{base}/collections/{COLLECTION_ID}"),
             "collection",
             media::JSON,
@@ -70,8 +106,12 @@ fn page_links(base: &str, request: &ItemsRequest, this: Option<&str>) -> (Vec<Li
     (links, url)
 }
 
-/// A page of plots as GeoJSON or CSV.
-fn render(base: &str, request: &ItemsRequest, found: ItemsPage) -> Result<HttpResponse, ApiError> {
+/// A page of plots as the wire type, with the distances of a `near` search.
+fn collection(
+    base: &str,
+    request: &ItemsRequest,
+    found: ItemsPage,
+) -> Result<(PlotCollection, Vec<f64>), ApiError> {
     let ItemsPage {
         rows,
         distances,
@@ -100,27 +140,42 @@ fn render(base: &str, request: &ItemsRequest, found: ItemsPage) -> Result<HttpRe
         time_stamp: Utc::now(),
         number_matched,
     };
+    Ok((body, distances))
+}
+
+/// The page as JSON, with `properties=` applied and `distance_m` added.
+fn shaped(
+    body: &PlotCollection,
+    request: &ItemsRequest,
+    distances: &[f64],
+) -> Result<Value, ApiError> {
+    let mut value = serde_json::to_value(body).map_err(anyhow::Error::from)?;
+    let features = value["features"].as_array_mut().into_iter().flatten();
+    for (i, feature) in features.enumerate() {
+        let Some(properties) = feature["properties"].as_object_mut() else {
+            continue;
+        };
+        if let Some(wanted) = &request.properties {
+            properties.retain(|name, _| wanted.contains(name));
+        }
+        if let Some(d) = distances.get(i) {
+            properties.insert("distance_m".to_owned(), json!(catalogue::round(*d, 1)));
+        }
+    }
+    Ok(value)
+}
+
+/// A page of plots as GeoJSON or CSV.
+fn render(base: &str, request: &ItemsRequest, found: ItemsPage) -> Result<HttpResponse, ApiError> {
+    let (body, distances) = collection(base, request, found)?;
     if wants_csv(request) {
-        let value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+        let value = shaped(&body, request, &distances)?;
         return csv_answer(&value, request.properties.as_deref(), &distances);
     }
     let bytes = if request.properties.is_none() && distances.is_empty() {
         serde_json::to_vec(&body)
     } else {
-        let mut value = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
-        let features = value["features"].as_array_mut().into_iter().flatten();
-        for (i, feature) in features.enumerate() {
-            let Some(properties) = feature["properties"].as_object_mut() else {
-                continue;
-            };
-            if let Some(wanted) = &request.properties {
-                properties.retain(|name, _| wanted.contains(name));
-            }
-            if let Some(d) = distances.get(i) {
-                properties.insert("distance_m".to_owned(), json!(catalogue::round(*d, 1)));
-            }
-        }
-        serde_json::to_vec(&value)
+        serde_json::to_vec(&shaped(&body, request, &distances)?)
     }
     .map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok()

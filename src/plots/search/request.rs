@@ -194,7 +194,7 @@ impl ItemsRequest {
     /// Parses and validates the query string, reporting every problem at once.
     pub fn parse(query: &str, api: &ApiConfig) -> Result<Self, ApiError> {
         let mut p = QueryParams::parse(query);
-        p.check_format(&["json", "geojson", "csv"]);
+        p.check_format(&["json", "geojson", "csv", "html"]);
         let limit = p
             .parsed("limit", parse_limit)
             .unwrap_or(api.default_limit.get())
