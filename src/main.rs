@@ -147,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(
                 reference_places = seeded.reference_places,
                 plots = seeded.plots,
+                history = seeded.history,
                 "demo data loaded"
             );
             Ok(())

@@ -2,7 +2,8 @@
 //! properties and their code lists, the row and wire types, one plot and
 //! the collection's description, queryables and schema ([`handlers`]);
 //! searching the items ([`search`]), writing them ([`write`]), and the
-//! reports over their versions ([`versions`]: history, the reserve).
+//! reports over their versions ([`versions`]: history, the reserve, its
+//! trend).
 
 pub mod catalogue;
 pub mod changes;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(versions::history::get_history)
         .service(write::import::import_plots)
         .service(versions::reserve::get_reserve)
+        .service(versions::trend::get_reserve_trend)
         .service(write::edit::create_plot)
         .service(write::edit::replace_plot)
         .service(write::edit::update_plot)

@@ -188,8 +188,9 @@ async fn seeding_the_demo_twice_changes_nothing() {
     let plots = count(&db, "SELECT count(*) AS n FROM plots").await;
     let versions = count(&db, "SELECT count(*) AS n FROM plot_versions").await;
     assert!(plots >= 30, "a few dozen demo plots: {plots}");
-    assert_eq!(versions, plots, "one version each");
-    demo::seed(&mut db.conn().await).await.unwrap();
+    assert!(versions > plots * 3 / 2, "a history: {versions} versions");
+    let seeded = demo::seed(&mut db.conn().await).await.unwrap();
+    assert_eq!(seeded.history, 0, "no history is written twice");
     assert_eq!(count(&db, "SELECT count(*) AS n FROM plots").await, plots);
     assert_eq!(
         count(&db, "SELECT count(*) AS n FROM plot_versions").await,
@@ -199,6 +200,170 @@ async fn seeding_the_demo_twice_changes_nothing() {
         count(&db, "SELECT count(*) AS n FROM plots WHERE NOT is_demo").await,
         0
     );
+}
+
+#[actix_web::test]
+async fn demo_plots_already_there_keep_their_past() {
+    // A register seeded before the demo had a history: its demo plots
+    // were added when it was seeded, as they were then.
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    diesel::sql_query(
+        "INSERT INTO plots (reference, name, geom, municipality, land_use, land_use_status, \
+                            planning_status, location_class, readiness, ownership, offer_type, \
+                            status, is_demo, created_at, ended_at, end_reason) \
+         SELECT p.reference, p.name, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(f -> 'geometry'), 4326)), \
+                p.municipality, p.land_use, p.land_use_status, p.planning_status, p.location_class, \
+                p.readiness, p.ownership, p.offer_type, p.status, true, \
+                LEAST(now(), coalesce(p.ended_at, now()) - interval '90 days'), p.ended_at, p.end_reason \
+         FROM jsonb_array_elements($1::jsonb -> 'features') AS f, \
+              jsonb_populate_record(NULL::plots, f -> 'properties') AS p",
+    )
+    .bind::<diesel::sql_types::Text, _>(demo::PLOTS)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let plots = count(&db, "SELECT count(*) AS n FROM plots").await;
+    let seeded = demo::seed(&mut conn).await.unwrap();
+    assert_eq!(seeded.history, 0);
+    assert_eq!(count(&db, "SELECT count(*) AS n FROM plots").await, plots);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS n FROM plot_versions WHERE valid_from < now() - interval '1 day'"
+        )
+        .await,
+        0,
+        "no version is dated in the past"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS n FROM plot_versions WHERE version > 2"
+        )
+        .await,
+        0,
+        "each plot only brought to its state now"
+    );
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Stamps {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    updated_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    valid_from: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = Integer)]
+    version: i32,
+}
+
+#[actix_web::test]
+async fn a_transaction_may_date_its_writes_but_not_ahead_or_back() {
+    use diesel_async::AsyncConnection;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let t = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    async fn run(
+        conn: &mut diesel_async::AsyncPgConnection,
+        clock: &str,
+        sql: &str,
+    ) -> diesel::QueryResult<usize> {
+        conn.transaction(async |conn| {
+            diesel::sql_query("SELECT set_config('naeringsareal.clock', $1, true)")
+                .bind::<diesel::sql_types::Text, _>(clock)
+                .execute(conn)
+                .await?;
+            diesel::sql_query(sql).execute(conn).await
+        })
+        .await
+    }
+    async fn stamps(conn: &mut diesel_async::AsyncPgConnection) -> Stamps {
+        diesel::sql_query(
+            "SELECT p.created_at, p.updated_at, v.valid_from, p.version FROM plots p \
+             JOIN plot_versions v ON v.plot_id = p.id AND v.version = p.version",
+        )
+        .get_result(conn)
+        .await
+        .unwrap()
+    }
+    let insert = format!("INSERT INTO plots ({COLUMNS}) VALUES ({VALID})");
+    run(&mut conn, "2024-01-10T12:00:00Z", &insert)
+        .await
+        .unwrap();
+    let jan = t("2024-01-10T12:00:00Z");
+    assert_eq!(
+        stamps(&mut conn).await,
+        Stamps {
+            created_at: jan,
+            updated_at: jan,
+            valid_from: jan,
+            version: 1
+        }
+    );
+    // A change at a later date is a version of that date; no change, none.
+    let june = t("2024-06-01T12:00:00Z");
+    run(
+        &mut conn,
+        "2024-06-01T12:00:00Z",
+        "UPDATE plots SET status = 'reserved'",
+    )
+    .await
+    .unwrap();
+    run(
+        &mut conn,
+        "2024-07-01T12:00:00Z",
+        "UPDATE plots SET status = 'reserved'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        stamps(&mut conn).await,
+        Stamps {
+            created_at: jan,
+            updated_at: june,
+            valid_from: june,
+            version: 2
+        }
+    );
+    // The clock cannot run back before the last change, nor ahead of now.
+    let back = run(
+        &mut conn,
+        "2024-03-01T12:00:00Z",
+        "UPDATE plots SET status = 'available'",
+    )
+    .await;
+    assert!(
+        back.unwrap_err()
+            .to_string()
+            .contains("before the plot's last change")
+    );
+    let ahead = run(
+        &mut conn,
+        "2999-01-01T00:00:00Z",
+        "UPDATE plots SET status = 'available'",
+    )
+    .await;
+    assert!(
+        ahead
+            .unwrap_err()
+            .to_string()
+            .contains("ahead of the database's clock")
+    );
+    // It is the transaction's own: the next one writes at now.
+    diesel::sql_query("UPDATE plots SET status = 'available'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let now = stamps(&mut conn).await;
+    assert_eq!(now.version, 3);
+    assert!(now.updated_at > chrono::Utc::now() - chrono::Duration::minutes(5));
+    assert_eq!(now.valid_from, now.updated_at);
 }
 
 #[actix_web::test]

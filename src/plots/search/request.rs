@@ -473,6 +473,15 @@ pub fn parse_as_of(value: &str) -> Result<DateTime<Utc>, String> {
     parse_datetime(value).map(|(_, end)| end.unwrap_or_else(Utc::now))
 }
 
+/// The instant `value` names: an RFC 3339 date-time, or the start of a
+/// date (UTC).
+pub fn parse_instant(value: &str) -> Result<DateTime<Utc>, String> {
+    if value.contains('/') {
+        return Err("must be an instant or a date, not an interval".to_owned());
+    }
+    parse_datetime(value).map(|(start, _)| start.unwrap_or_else(Utc::now))
+}
+
 fn parse_datetime(value: &str) -> Result<Interval, String> {
     fn bound(s: &str, end: bool) -> Result<Option<DateTime<Utc>>, String> {
         if s.is_empty() || s == ".." {

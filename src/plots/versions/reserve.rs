@@ -65,6 +65,97 @@ pub struct Group {
     pub area_daa: f64,
 }
 
+impl Group {
+    /// The totals of `groups` together (an empty key).
+    pub fn total(groups: &[Group]) -> Group {
+        let (area_m2, area_daa) = shown_area(groups.iter().map(|g| g.area_m2).sum());
+        Group {
+            key: Value::Object(Default::default()),
+            count: groups.iter().map(|g| g.count).sum(),
+            area_m2,
+            area_daa,
+        }
+    }
+
+    /// The CSV header of groups by `group_by`.
+    pub fn header<'a>(group_by: &[&'a str]) -> Vec<&'a str> {
+        let mut header = group_by.to_vec();
+        header.extend(["count", "area_m2", "area_daa"]);
+        header
+    }
+
+    /// This group as a CSV record under [`Group::header`]: its values, or
+    /// `total` for the total, then its totals.
+    pub fn record(&self, group_by: &[&str]) -> Vec<String> {
+        let mut record: Vec<String> = group_by
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match self.key.get(name) {
+                Some(v) => http::csv::cell(v),
+                None if i == 0 => "total".to_owned(),
+                None => String::new(),
+            })
+            .collect();
+        record.extend([
+            self.count.to_string(),
+            self.area_m2.to_string(),
+            self.area_daa.to_string(),
+        ]);
+        record
+    }
+}
+
+/// What an overview counts: the groups it totals, and the plots' statuses
+/// and municipalities (empty: any), from the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Names from [`GROUPS`], each once.
+    pub group_by: Vec<&'static str>,
+    pub statuses: Vec<String>,
+    pub municipalities: Vec<String>,
+}
+
+impl Selection {
+    /// Parses `group_by` (default land_use), `status` (default
+    /// `default_status`) and `municipality` of `p`, recording their errors.
+    pub fn parse(p: &mut QueryParams, default_status: &[&str]) -> Self {
+        let group_by = p
+            .parsed("group_by", |v| {
+                let names = list_of(v, |name| {
+                    GROUPS.iter().find(|g| **g == name).copied().ok_or_else(|| {
+                        format!("cannot group by `{name}`; use {}", GROUPS.join(", "))
+                    })
+                })?;
+                if names
+                    .iter()
+                    .enumerate()
+                    .any(|(i, n)| names[..i].contains(n))
+                {
+                    return Err("names a group twice".to_owned());
+                }
+                Ok(names)
+            })
+            .unwrap_or_else(|| vec!["land_use"]);
+        let statuses = p
+            .parsed("status", |v| {
+                list_of(v, |s| {
+                    s.parse::<Status>()
+                        .map(|_| s.to_owned())
+                        .map_err(|_| format!("`{s}` is not a status"))
+                })
+            })
+            .unwrap_or_else(|| default_status.iter().map(|s| (*s).to_owned()).collect());
+        let municipalities = p
+            .parsed("municipality", |v| list_of(v, |s| Ok(s.to_owned())))
+            .unwrap_or_default();
+        Self {
+            group_by,
+            statuses,
+            municipalities,
+        }
+    }
+}
+
 /// The overview.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Reserve {
@@ -171,36 +262,11 @@ pub async fn get_reserve(
 ) -> Result<HttpResponse, ApiError> {
     let mut p = QueryParams::parse(req.query_string());
     p.check_format(&["json", "csv"]);
-    let group_by: Vec<&'static str> = p
-        .parsed("group_by", |v| {
-            let names =
-                list_of(v, |name| {
-                    GROUPS.iter().find(|g| **g == name).copied().ok_or_else(|| {
-                        format!("cannot group by `{name}`; use {}", GROUPS.join(", "))
-                    })
-                })?;
-            if names
-                .iter()
-                .enumerate()
-                .any(|(i, n)| names[..i].contains(n))
-            {
-                return Err("names a group twice".to_owned());
-            }
-            Ok(names)
-        })
-        .unwrap_or_else(|| vec!["land_use"]);
-    let statuses = p
-        .parsed("status", |v| {
-            list_of(v, |s| {
-                s.parse::<Status>()
-                    .map(|_| s.to_owned())
-                    .map_err(|_| format!("`{s}` is not a status"))
-            })
-        })
-        .unwrap_or_default();
-    let municipalities = p
-        .parsed("municipality", |v| list_of(v, |s| Ok(s.to_owned())))
-        .unwrap_or_default();
+    let Selection {
+        group_by,
+        statuses,
+        municipalities,
+    } = Selection::parse(&mut p, &[]);
     let as_of = p.parsed("as_of", crate::plots::search::request::parse_as_of);
     let csv = p.get("f") == Some("csv");
     let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
@@ -208,14 +274,7 @@ pub async fn get_reserve(
     let mut conn = state.conn().await?;
     let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
     drop(conn);
-    let count = groups.iter().map(|g| g.count).sum();
-    let (area_m2, area_daa) = shown_area(groups.iter().map(|g| g.area_m2).sum());
-    let total = Group {
-        key: Value::Object(Default::default()),
-        count,
-        area_m2,
-        area_daa,
-    };
+    let total = Group::total(&groups);
     if csv {
         let body = to_csv(&group_by, &groups, &total).map_err(anyhow::Error::from)?;
         return Ok(http::csv::attachment(body, "reserve.csv"));
@@ -257,25 +316,9 @@ pub async fn get_reserve(
 
 fn to_csv(group_by: &[&str], groups: &[Group], total: &Group) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<&str> = group_by.to_vec();
-    header.extend(["count", "area_m2", "area_daa"]);
-    w.write_record(&header)?;
+    w.write_record(Group::header(group_by))?;
     for g in groups.iter().chain(std::iter::once(total)) {
-        let mut record: Vec<String> = group_by
-            .iter()
-            .enumerate()
-            .map(|(i, name)| match g.key.get(name) {
-                Some(v) => http::csv::cell(v),
-                None if i == 0 => "total".to_owned(),
-                None => String::new(),
-            })
-            .collect();
-        record.extend([
-            g.count.to_string(),
-            g.area_m2.to_string(),
-            g.area_daa.to_string(),
-        ]);
-        w.write_record(&record)?;
+        w.write_record(g.record(group_by))?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
