@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the generated schema against the
-# migrations, and every test against a real PostGIS (installed or started if
-# missing). Respects DATABASE_URL: tests create and drop databases named
+# migrations, every test against a real PostGIS (installed or started if
+# missing), and the browser tests in headless Chromium (installed if missing). Respects DATABASE_URL: tests create and drop databases named
 # naer_test_* and naer_tmpl_* on its server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ source scripts/lib.sh
 
 ensure_postgis
 ensure_clients
+ensure_browser
 
 say "cargo fmt --check"
 cargo fmt --check
@@ -26,4 +27,6 @@ status=0
 cargo test --all-targets --locked 2>&1 | tee "$log" || status=$?
 # One closing line for the whole suite, summed over the test binaries.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+[ "$status" = 0 ] || exit "$status"
+
+scripts/browser-test.sh

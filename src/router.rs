@@ -12,7 +12,6 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, Responder, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
 use crate::http::media;
@@ -124,9 +123,10 @@ pub fn app(
         }))
         .route("/api", web::get().to(serve_openapi))
         .route("/assets/{path:.*}", web::get().to(html::assets::serve))
-        .service(Scalar::with_url("/api.html", api))
+        .route("/api.html", web::get().to(serve_api_docs))
         .default_service(web::to(unknown_route))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
+        .wrap(actix_web::middleware::from_fn(html::errors::as_html))
         .wrap(actix_web::middleware::from_fn(html::i18n::remember_choice))
         .wrap(actix_web::middleware::from_fn(request_id_header))
         .wrap(TracingLogger::default())
@@ -136,6 +136,34 @@ async fn serve_openapi(doc: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(media::OPENAPI_JSON)
         .body(doc.0.clone())
+}
+
+/// The API documentation: Swagger UI over `/api`, served by the service.
+async fn serve_api_docs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    #[derive(askama::Template)]
+    #[template(path = "api.html")]
+    struct ApiDocsView<'a> {
+        page: &'a html::page::Page,
+        css: String,
+        bundle: String,
+        script: String,
+    }
+    let base = state.base_url(&req);
+    let t = html::page::Page::texts(&req);
+    let page = html::page::Page::new(&req, &base, t.get("api.title"))
+        .crumb(t.get("landing.title"), format!("{base}/"))
+        .json(format!("{base}/api"), media::OPENAPI_JSON)
+        .section("api");
+    let view = ApiDocsView {
+        css: html::assets::vendored(&base, "swagger-ui-dist", "swagger-ui.css"),
+        bundle: html::assets::vendored(&base, "swagger-ui-dist", "swagger-ui-bundle.js"),
+        script: page.asset("apidocs.js"),
+        page: &page,
+    };
+    html::page::respond(page.lang, askama::Template::render(&view))
 }
 
 /// Unknown paths are 404; known paths with a method they do not take are

@@ -6,6 +6,7 @@
 //! own pages with these.
 
 pub mod assets;
+pub mod errors;
 pub mod format;
 pub mod i18n;
 pub mod negotiate;

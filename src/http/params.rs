@@ -14,7 +14,8 @@ pub const LIMIT_MAX: u32 = 10_000;
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParam {
-    /// Output format; only JSON is served (`json`, or `geojson` for features).
+    /// Output format: `json` (`geojson` for features), or `html` for a page
+    /// (browsers get it by their `Accept`); `f` wins over `Accept`.
     #[param(example = "json")]
     pub f: Option<String>,
 }

@@ -47,7 +47,7 @@ pub const CONFORMANCE: &[&str] = &[
     tag = "Capabilities",
     params(FormatParam),
     responses(
-        (status = 200, description = "The landing page", body = LandingPage, content_type = "application/json"),
+        (status = 200, description = "The landing page (a page for people with `f=html` or a browser's `Accept`)", content((LandingPage = "application/json"), (String = "text/html"))),
         problems::BadQuery,
     )
 )]
@@ -129,7 +129,7 @@ pub async fn landing_page(
     tag = "Capabilities",
     params(FormatParam),
     responses(
-        (status = 200, description = "Conformance classes", body = Conformance, content_type = "application/json"),
+        (status = 200, description = "Conformance classes", content((Conformance = "application/json"), (String = "text/html"))),
         problems::BadQuery,
     )
 )]
@@ -158,7 +158,7 @@ pub async fn conformance(
     tag = "Capabilities",
     params(FormatParam),
     responses(
-        (status = 200, description = "The collections", body = Collections, content_type = "application/json"),
+        (status = 200, description = "The collections", content((Collections = "application/json"), (String = "text/html"))),
         problems::BadQuery,
         problems::Unavailable,
     )

@@ -98,7 +98,7 @@ pub async fn describe_collection(
     tag = "Plots",
     params(FormatParam),
     responses(
-        (status = 200, description = "The collection", body = Collection, content_type = "application/json"),
+        (status = 200, description = "The collection", content((Collection = "application/json"), (String = "text/html"))),
         problems::BadQuery,
         problems::Unavailable,
     )
@@ -139,7 +139,7 @@ pub async fn get_collection(
         FormatParam,
     ),
     responses(
-        (status = 200, description = "The plot", body = PlotFeature, content_type = "application/geo+json",
+        (status = 200, description = "The plot (its fact sheet with `f=html`)", content((PlotFeature = "application/geo+json"), (String = "text/html")),
             headers(("ETag" = String, description = "The plot's version, for caching and for If-Match on writes"),
                     ("Content-Crs" = String, description = "The CRS of the geometry, e.g. `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))),
         (status = 304, description = "The plot has not changed since the `If-None-Match` tag"),

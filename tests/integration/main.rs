@@ -8,6 +8,7 @@ mod database;
 mod e2e;
 mod enquiries;
 mod errors;
+mod html;
 mod import;
 mod items;
 mod matching;

@@ -28,7 +28,7 @@ use crate::state::AppState;
     tag = "Plots",
     params(ItemsQuery),
     responses(
-        (status = 200, description = "A page of plots", body = PlotCollection, content_type = "application/geo+json",
+        (status = 200, description = "A page of plots (CSV with `f=csv`, a page with a map and a table with `f=html`)", content((PlotCollection = "application/geo+json"), (String = "text/csv"), (String = "text/html")),
             headers(("Content-Crs" = String, description = "The CRS of the geometries"))),
         problems::BadQueryNamed,
         problems::Unavailable,

@@ -126,8 +126,9 @@ pub struct ItemsQuery {
     /// the geometry always come.
     #[param(example = "reference,name,area_m2,status")]
     pub properties: Option<String>,
-    /// Output format: GeoJSON (`json` or `geojson`, the default) or `csv`
-    /// (one row per plot, its properties as columns, for spreadsheets).
+    /// Output format: GeoJSON (`json` or `geojson`, the default), `csv`
+    /// (one row per plot, its properties as columns, for spreadsheets), or
+    /// `html` (a page with a map and a table; browsers get it by `Accept`).
     pub f: Option<String>,
 }
 

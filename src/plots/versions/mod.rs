@@ -5,4 +5,5 @@
 
 pub mod history;
 pub mod reserve;
+pub mod reserve_page;
 pub mod trend;

@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::reserve_page;
 use crate::error::ApiError;
+use crate::html::negotiate::{Form, form};
 use crate::http;
 use crate::http::link::{Link, url_with};
 use crate::http::params::{QueryParams, list_of};
@@ -47,7 +49,7 @@ pub struct ReserveQuery {
     /// The register as it stood at this instant or at the end of this date.
     #[param(example = "2026-06-30")]
     pub as_of: Option<String>,
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv`, or `html` (a page; browsers get it by their `Accept`).
     pub f: Option<String>,
 }
 
@@ -250,7 +252,7 @@ pub async fn totals(
     tag = "Plots",
     params(ReserveQuery),
     responses(
-        (status = 200, description = "The overview (JSON, or CSV with `f=csv`)", body = Reserve),
+        (status = 200, description = "The overview (JSON; CSV with `f=csv`; a page with the reserve over time with `f=html`, for the plots on offer unless `status` says otherwise)", content((Reserve = "application/json"), (String = "text/csv"), (String = "text/html"))),
         problems::BadQuery,
         problems::Unavailable,
     )
@@ -261,15 +263,26 @@ pub async fn get_reserve(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut p = QueryParams::parse(req.query_string());
-    p.check_format(&["json", "csv"]);
+    p.check_format(&["json", "csv", "html"]);
+    let html = form(&req) == Form::Html && p.get("f") != Some("csv");
+    // The page is about the land on offer, unless asked otherwise.
+    let default_status: &[&str] = if html { &["available"] } else { &[] };
     let Selection {
         group_by,
         statuses,
         municipalities,
-    } = Selection::parse(&mut p, &[]);
+    } = Selection::parse(&mut p, default_status);
     let as_of = p.parsed("as_of", crate::plots::search::request::parse_as_of);
     let csv = p.get("f") == Some("csv");
     let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
+    if html {
+        let selection = Selection {
+            group_by,
+            statuses,
+            municipalities,
+        };
+        return reserve_page::respond(&req, &state, &selection, as_of).await;
+    }
 
     let mut conn = state.conn().await?;
     let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
@@ -288,6 +301,12 @@ pub async fn get_reserve(
             "self",
             media::JSON,
             "This overview",
+        ),
+        Link::new(
+            with(&this, &[("f", "html")]),
+            "alternate",
+            media::HTML,
+            "The overview as a page, with the reserve over time",
         ),
         Link::new(
             with(&this, &[("group_by", &group_by.join(",")), ("f", "csv")]),
