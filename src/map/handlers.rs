@@ -79,6 +79,9 @@ struct MapView<'a> {
     messages: String,
     legend: Vec<(String, String, &'static str)>,
     script: String,
+    /// MapLibre's module and stylesheet, fetched with the page.
+    maplibre: String,
+    maplibre_css: String,
 }
 
 fn non_negative(value: &str) -> Result<String, String> {
@@ -244,6 +247,8 @@ pub async fn map_page(
         messages: Value::Object(messages).to_string(),
         legend: legend(&labels),
         script: page.asset("map.js"),
+        maplibre: config["maplibre"].as_str().unwrap_or_default().to_owned(),
+        maplibre_css: config["maplibreCss"].as_str().unwrap_or_default().to_owned(),
         page: &page,
     };
     let extra = state

@@ -141,6 +141,47 @@ test('the site finder ranks plots with reasons and shows them on the map', async
   clean(page);
 });
 
+test('the site finder measures to the company’s own places dropped on the map', async () => {
+  const plot = await somePlot('&reference=DRM-0010');
+  const page = await open('/map#finder');
+  await mapReady(page, '#map');
+  const [w, s, e, n] = bboxOf(plot.geometry);
+  await page.evaluate((box) => window.registryMap.fitBounds(box, { animate: false, padding: 100 }), [[w, s], [e, n]]);
+  await page.getByRole('button', { name: 'Legg til et sted i kartet' }).click();
+  const center = await page.evaluate(([lon, lat]) => window.registryMap.project([lon, lat]), [(w + e) / 2, (s + n) / 2]);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + center.x, box.y + center.y);
+  const row = page.locator('#place-list li').first();
+  await row.locator('input[name="place_name"]').fill('Dagens lager');
+  await row.locator('select[name="place_kind"]').selectOption('max');
+  await row.locator('input[name="place_km"]').fill('1');
+  await page.getByRole('button', { name: 'Finn tomter' }).click();
+  await page.waitForSelector('#finder-results ol.results > li');
+  const first = await page.locator('#finder-results button.result strong').first().textContent();
+  assert.match(first, /Kobbervikdalen, felt 2/, 'the plot the place is on comes first');
+  const n = await page.locator('#finder-results ol.results > li').count();
+  const names = await page.locator('#finder-results button.result strong').allTextContents();
+  assert.ok(n >= 1 && names.every((x) => !/Holmen|Svelvik|Mjøndalen/.test(x)), `only plots within 1 km: ${names}`);
+  await page.locator('#finder-results details summary').first().click();
+  assert.match(await page.locator('#finder-results ul.reasons').first().textContent(), /Egne steder «Dagens lager»/);
+  await shot(page, 'site-finder-places');
+  clean(page);
+});
+
+test('the reserve tab shows the land on offer and its trend', async () => {
+  const page = await open('/map');
+  await mapReady(page, '#map');
+  await page.getByRole('tab', { name: 'Arealreserve' }).click();
+  await page.waitForSelector('#reserve-content svg.chart');
+  assert.ok(await page.locator('#reserve-content table.bars tbody tr').count() > 3);
+  // The demo's history: the trend has a point per quarter of three years.
+  assert.ok(await page.locator('#reserve-content circle.trend-dot').count() >= 12);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-finder', 'tabs move with the arrow keys');
+  await shot(page, 'map-reserve');
+  clean(page);
+});
+
 test('a plot page shows its facts and boundary, and prints on one page', async () => {
   const plot = await somePlot();
   const page = await open(`/collections/plots/items/${plot.id}?f=html`);

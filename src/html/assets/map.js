@@ -55,6 +55,12 @@ const number = (form, name) => {
   const n = Number(v);
   return Number.isFinite(n) && n >= 0 ? n : null;
 };
+/** The distance fields (km, as people give them): their column and their need. */
+const DISTANCES = [
+  ['max_port_km', 'port_distance_m', 'max_port_distance_m'],
+  ['max_motorway_km', 'motorway_distance_m', 'max_motorway_distance_m'],
+  ['max_station_km', 'station_distance_m', 'max_station_distance_m'],
+];
 const checked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 
 /** The registry's listing parameters (and CQL2 filter) of the filter form. */
@@ -71,7 +77,7 @@ function apiParams() {
   if (max != null) cql.push(`area_m2 <= ${max * 1000}`);
   const power = number(f, 'min_power_kw');
   if (power != null) cql.push(`power_capacity_kw >= ${power}`);
-  for (const [field, column] of [['max_port_km', 'port_distance_m'], ['max_motorway_km', 'motorway_distance_m'], ['max_station_km', 'station_distance_m']]) {
+  for (const [field, column] of DISTANCES) {
     const km = number(f, field);
     if (km != null) cql.push(`${column} <= ${Math.round(km * 1000)}`);
   }
@@ -364,7 +370,7 @@ function needsOf(form) {
   if (classes.length) needs.location_class = classes;
   const power = number(form, 'min_power_kw');
   if (power != null) needs.min_power_kw = power;
-  for (const [field, need] of [['max_port_km', 'max_port_distance_m'], ['max_motorway_km', 'max_motorway_distance_m'], ['max_station_km', 'max_station_distance_m']]) {
+  for (const [field, , need] of DISTANCES) {
     const km = number(form, field);
     if (km != null) needs[need] = Math.round(km * 1000);
   }
@@ -387,7 +393,9 @@ function reasonsList(feature) {
   return h('ul', { class: 'reasons' }, reasons.map((r) => h('li', { class: r.met ? 'met' : 'missed' },
     h('span', { class: 'mark', 'aria-hidden': 'true' }, r.met ? '✓' : '✗'),
     h('span', { class: 'visually-hidden' }, r.met ? t('js.met') : t('js.missed')),
-    h('strong', {}, messages[`need.${r.need}`] ?? r.need), r.required ? ` (${t('js.required')})` : '', ': ', r.detail)));
+    h('strong', {}, messages[`need.${r.need}`] ?? r.need),
+    r.place != null && lastNeeds?.places?.[r.place]?.name ? ` «${lastNeeds.places[r.place].name}»` : '',
+    r.required ? ` (${t('js.required')})` : '', ': ', r.detail)));
 }
 
 finderForm.addEventListener('submit', async (e) => {

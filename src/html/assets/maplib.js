@@ -9,11 +9,11 @@ export function configOf(el) {
 
 /** Loads MapLibre's module and stylesheet, once. */
 export async function loadMapLibre(config) {
-  if (!document.querySelector('link[data-maplibre]')) {
+  const present = [...document.querySelectorAll('link[rel="stylesheet"]')].some((l) => l.href === config.maplibreCss);
+  if (!present) {
     const link = document.createElement('link');
     link.rel = 'stylesheet';
     link.href = config.maplibreCss;
-    link.dataset.maplibre = '';
     document.head.append(link);
   }
   return import(config.maplibre);
