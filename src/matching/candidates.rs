@@ -100,12 +100,12 @@ impl Candidates {
     /// those meeting every hard requirement (ties by id), and how many meet
     /// them. One pass over the copy, keeping the best in a heap.
     pub fn rank(&self, needs: &Needs, limit: usize) -> Ranking {
-        let required = needs.required_bits();
+        let prepared = needs.prepare();
         let plots = self.plots.read().unwrap_or_else(|e| e.into_inner());
         let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 1);
         let mut candidates = 0;
         for (id, plot) in plots.iter() {
-            let Some(score) = needs.score(plot, required) else {
+            let Some(score) = needs.score(plot, &prepared) else {
                 continue;
             };
             candidates += 1;
@@ -176,6 +176,7 @@ mod tests {
             offer_type: OfferType::Sale,
             contamination: Contamination::None,
             focus_areas: FocusAreas::default(),
+            boundary: Default::default(),
         }
     }
 
@@ -223,7 +224,7 @@ mod tests {
         let ranking = candidates.rank(&needs, 2);
         assert_eq!(ranking.best, [Uuid::from_u128(2), Uuid::from_u128(1)]);
         let unknown = &candidates.plots.read().unwrap()[&Uuid::from_u128(1)];
-        assert_eq!(needs.score(unknown, 0), Some(0.0));
+        assert_eq!(needs.score(unknown, &needs.prepare()), Some(0.0));
     }
 
     #[test]

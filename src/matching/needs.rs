@@ -3,7 +3,9 @@
 //! misses and by how much). Needs named in `required` are hard: a plot that
 //! misses one is not a candidate. The others are preferences: each scores
 //! from 0 to 1 (full when met, less the further it misses) and the plot's
-//! score is the mean over every stated need.
+//! score is the mean over every stated need. Each of the company's own
+//! `places` counts as one need, hard or not by its kind of distance
+//! ([`super::places`]).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,7 @@ use utoipa::ToSchema;
 use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, VariantNames};
 
 use super::candidate::Candidate;
+use super::places::{self, Place, Target, Verdict};
 use crate::error::FieldError;
 use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
 
@@ -56,7 +59,18 @@ pub struct Needs {
     pub focus_area: Option<FocusArea>,
     /// Ground free of known or suspected contamination.
     pub no_contamination: Option<bool>,
-    /// Which of the needs above are hard requirements (by name); the rest are preferences.
+    /// The company's own points (its current site, key customers,
+    /// suppliers), at most 20, each with the farthest (hard) or the
+    /// preferred distance from it to the plot's boundary, geodesic, in
+    /// metres (0 inside the plot). Each is a need of its own in the score
+    /// and the reasons; `required` does not name them.
+    #[schema(example = json!([
+        {"name": "Our current site", "lon": 10.2, "lat": 59.74, "max_distance_m": 5000},
+        {"name": "Key customer", "lon": 10.25, "lat": 59.76, "preferred_distance_m": 2000}
+    ]))]
+    pub places: Option<Vec<Place>>,
+    /// Which of the needs above are hard requirements (by name); the rest are
+    /// preferences. Not `places`: each place's kind of distance says it.
     #[serde(default)]
     pub required: Vec<String>,
     /// How many plots to return, 1–100 (default 10).
@@ -80,6 +94,7 @@ pub enum Need {
     OfferType,
     FocusArea,
     NoContamination,
+    Places,
 }
 
 impl Need {
@@ -93,6 +108,9 @@ impl Need {
 pub struct Reason {
     /// The need.
     pub need: String,
+    /// For `places`: which place, by its position in the list (from 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<usize>,
     /// Whether the plot meets it.
     pub met: bool,
     /// Whether it was a hard requirement.
@@ -115,6 +133,11 @@ impl Needs {
                         "`{name}` is not a need; needs: {}",
                         Need::VARIANTS.join(", ")
                     ),
+                )),
+                Ok(Need::Places) => errors.push(FieldError::new(
+                    "required",
+                    "`places` is not named here: a place with max_distance_m is hard, \
+                     one with preferred_distance_m a preference",
                 )),
                 Ok(need) if !self.given(need) => errors.push(FieldError::new(
                     "required",
@@ -164,6 +187,9 @@ impl Needs {
         {
             errors.push(FieldError::new("land_use", "lists must not be empty"));
         }
+        if let Some(list) = &self.places {
+            places::check(list, &mut errors);
+        }
         if self.limit.is_some_and(|l| !(1..=100).contains(&l)) {
             errors.push(FieldError::new("limit", "must be from 1 to 100"));
         }
@@ -192,40 +218,53 @@ impl Needs {
             Need::OfferType => self.offer_type.is_some(),
             Need::FocusArea => self.focus_area.is_some(),
             Need::NoContamination => self.no_contamination == Some(true),
+            Need::Places => self.places.is_some(),
         }
     }
 
-    /// The hard requirements, one bit per need (see [`Need::bit`]); names
-    /// that are not needs are refused by [`Needs::check`].
-    pub(super) fn required_bits(&self) -> u16 {
-        self.required
-            .iter()
-            .filter_map(|name| name.parse::<Need>().ok())
-            .fold(0, |bits, need| bits | need.bit())
+    /// The needs made ready to judge many plots: the hard requirements, one
+    /// bit per need (see [`Need::bit`]; names that are not needs are refused
+    /// by [`Needs::check`]), and the places as targets.
+    pub fn prepare(&self) -> Prepared {
+        Prepared {
+            required: self
+                .required
+                .iter()
+                .filter_map(|name| name.parse::<Need>().ok())
+                .fold(0, |bits, need| bits | need.bit()),
+            targets: self.places.iter().flatten().map(Target::new).collect(),
+        }
     }
 
     /// Judges the plot on each stated need, in a fixed order, calling
     /// `verdict` with the need, whether the plot meets it, its score (0–1
     /// once clamped) and what the plot has against what was asked. The
     /// detail is a closure, formatted only by callers that show it: the
-    /// ranking judges every candidate and never formats.
+    /// ranking judges every candidate and never formats. `exact` measures
+    /// every place's distance; without it, a distance that the plot's box
+    /// settles is not measured (the verdict is the same).
     ///
     /// A met need scores exactly 1, a missed one less, so a plot meeting
     /// every stated need scores exactly 1 and no other plot does.
     fn judge(
         &self,
         plot: &Candidate,
-        mut verdict: impl FnMut(Need, bool, f64, &dyn Fn() -> String),
+        prepared: &Prepared,
+        exact: bool,
+        mut verdict: impl FnMut(Subject, bool, f64, &dyn Fn() -> String),
     ) {
+        let mut verdict_on = |need: Need, met: bool, score: f64, detail: &dyn Fn() -> String| {
+            verdict(Subject::Need(need), met, score, detail);
+        };
         // A maximum missed by x% scores 1 - x/100 (0 from double the limit on).
         let mut at_most = |need: Need, limit: Option<f64>, value: Option<i32>, unit: &str| {
             let Some(limit) = limit else { return };
             match value.map(f64::from) {
-                None => verdict(need, false, 0.0, &|| "not known".to_owned()),
-                Some(v) if v <= limit => verdict(need, true, 1.0, &|| {
+                None => verdict_on(need, false, 0.0, &|| "not known".to_owned()),
+                Some(v) if v <= limit => verdict_on(need, true, 1.0, &|| {
                     format!("{v:.0} {unit} (at most {limit:.0})")
                 }),
-                Some(v) => verdict(need, false, 1.0 - (v - limit) / limit.max(1.0), &|| {
+                Some(v) => verdict_on(need, false, 1.0 - (v - limit) / limit.max(1.0), &|| {
                     format!("{v:.0} {unit}: {:.0} {unit} over {limit:.0}", v - limit)
                 }),
             }
@@ -263,49 +302,49 @@ impl Needs {
         if let Some(AreaRange { min, max }) = self.area_m2 {
             let area = plot.area_m2.unwrap_or_default();
             match (min, max) {
-                (Some(lo), _) if area < lo => verdict(Need::AreaM2, false, area / lo, &|| {
+                (Some(lo), _) if area < lo => verdict_on(Need::AreaM2, false, area / lo, &|| {
                     format!("{area:.0} m²: {:.0} m² short of {lo:.0}", lo - area)
                 }),
-                (_, Some(hi)) if area > hi => verdict(Need::AreaM2, false, hi / area, &|| {
+                (_, Some(hi)) if area > hi => verdict_on(Need::AreaM2, false, hi / area, &|| {
                     format!("{area:.0} m²: {:.0} m² over {hi:.0}", area - hi)
                 }),
-                _ => verdict(Need::AreaM2, true, 1.0, &|| format!("{area:.0} m²")),
+                _ => verdict_on(Need::AreaM2, true, 1.0, &|| format!("{area:.0} m²")),
             }
         }
         if let Some(codes) = &self.land_use {
             let met = codes.contains(&plot.land_use);
-            verdict(Need::LandUse, met, all_or_nothing(met), &|| {
+            verdict_on(Need::LandUse, met, all_or_nothing(met), &|| {
                 format!("land use {}", plot.land_use)
             });
         }
         if let Some(classes) = &self.location_class {
             let met = classes.contains(&plot.location_class);
-            verdict(Need::LocationClass, met, all_or_nothing(met), &|| {
+            verdict_on(Need::LocationClass, met, all_or_nothing(met), &|| {
                 format!("class {}", plot.location_class.as_ref())
             });
         }
         if let Some(kw) = self.min_power_kw {
             match plot.power_capacity_kw.map(f64::from) {
-                None => verdict(Need::MinPowerKw, false, 0.0, &|| {
+                None => verdict_on(Need::MinPowerKw, false, 0.0, &|| {
                     "power capacity not known".to_owned()
                 }),
-                Some(p) if p >= kw => verdict(Need::MinPowerKw, true, 1.0, &|| {
+                Some(p) if p >= kw => verdict_on(Need::MinPowerKw, true, 1.0, &|| {
                     format!("{p:.0} kW (at least {kw:.0})")
                 }),
-                Some(p) => verdict(Need::MinPowerKw, false, p / kw.max(1.0), &|| {
+                Some(p) => verdict_on(Need::MinPowerKw, false, p / kw.max(1.0), &|| {
                     format!("{p:.0} kW: {:.0} kW short", kw - p)
                 }),
             }
         }
         if let Some(by) = self.available_by {
             match plot.available_from {
-                None => verdict(Need::AvailableBy, true, 1.0, &|| "available now".to_owned()),
-                Some(d) if d <= by => verdict(Need::AvailableBy, true, 1.0, &|| {
+                None => verdict_on(Need::AvailableBy, true, 1.0, &|| "available now".to_owned()),
+                Some(d) if d <= by => verdict_on(Need::AvailableBy, true, 1.0, &|| {
                     format!("available from {d}")
                 }),
                 Some(d) => {
                     let late = (d - by).num_days();
-                    verdict(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|| {
+                    verdict_on(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|| {
                         format!("available from {d}: {late} days late")
                     })
                 }
@@ -313,13 +352,13 @@ impl Needs {
         }
         if let Some(offer) = self.offer_type {
             let met = plot.offer_type == offer || plot.offer_type == OfferType::SaleOrLease;
-            verdict(Need::OfferType, met, all_or_nothing(met), &|| {
+            verdict_on(Need::OfferType, met, all_or_nothing(met), &|| {
                 format!("offered for {}", plot.offer_type.as_ref())
             });
         }
         if let Some(area) = self.focus_area {
             let met = plot.focus_areas.contains(area);
-            verdict(Need::FocusArea, met, all_or_nothing(met), &|| {
+            verdict_on(Need::FocusArea, met, all_or_nothing(met), &|| {
                 format!("suits {}", plot.focus_areas)
             });
         }
@@ -329,21 +368,54 @@ impl Needs {
                 Contamination::Suspected => (false, 0.5),
                 Contamination::Confirmed => (false, 0.0),
             };
-            verdict(Need::NoContamination, met, score, &|| {
+            verdict_on(Need::NoContamination, met, score, &|| {
                 format!("contamination: {}", plot.contamination.as_ref())
+            });
+        }
+        for (index, (place, target)) in self
+            .places
+            .iter()
+            .flatten()
+            .zip(&prepared.targets)
+            .enumerate()
+        {
+            let boundary = &plot.boundary;
+            let judged = if exact {
+                Verdict::At(target.distance_m(boundary))
+            } else {
+                target.judge(boundary)
+            };
+            let (met, score, distance) = match judged {
+                Verdict::Met => (true, 1.0, None),
+                Verdict::TooFar => (false, 0.0, None),
+                Verdict::At(d) => (d <= place.limit_m(), place.score(d), Some(d)),
+            };
+            verdict(Subject::Place(index), met, score, &|| {
+                place.detail(
+                    index,
+                    distance.unwrap_or_else(|| target.distance_m(boundary)),
+                )
             });
         }
     }
 
+    /// Whether the need (or the place) is a hard requirement.
+    fn is_hard(&self, subject: Subject, required: u16) -> bool {
+        match subject {
+            Subject::Need(need) => required & need.bit() != 0,
+            Subject::Place(i) => self.places.as_ref().is_some_and(|p| p[i].is_hard()),
+        }
+    }
+
     /// The plot's exact score (the mean over the stated needs), or `None`
-    /// when it misses a hard requirement (`required` from
-    /// [`Needs::required_bits`]). The ranking calls this for every candidate.
-    pub fn score(&self, plot: &Candidate, required: u16) -> Option<f64> {
+    /// when it misses a hard requirement (`prepared` by
+    /// [`Needs::prepare`]). The ranking calls this for every candidate.
+    pub fn score(&self, plot: &Candidate, prepared: &Prepared) -> Option<f64> {
         let (mut sum, mut count, mut missed_hard) = (0.0, 0u32, false);
-        self.judge(plot, |need, met, score, _| {
+        self.judge(plot, prepared, false, |subject, met, score, _| {
             sum += score.clamp(0.0, 1.0);
             count += 1;
-            missed_hard |= !met && required & need.bit() != 0;
+            missed_hard |= !met && self.is_hard(subject, prepared.required);
         });
         (!missed_hard).then(|| {
             if count == 0 {
@@ -357,13 +429,18 @@ impl Needs {
     /// The plot's score (0–1, the mean over the stated needs, to 3
     /// decimals) and the reasons.
     pub fn assess(&self, plot: &Candidate) -> (f64, Vec<Reason>) {
-        let required = self.required_bits();
+        let prepared = self.prepare();
         let mut reasons = Vec::new();
-        self.judge(plot, |need, met, score, detail| {
+        self.judge(plot, &prepared, true, |subject, met, score, detail| {
+            let (need, place) = match subject {
+                Subject::Need(need) => (need, None),
+                Subject::Place(i) => (Need::Places, Some(i)),
+            };
             reasons.push(Reason {
                 need: need.as_ref().to_owned(),
+                place,
                 met,
-                required: required & need.bit() != 0,
+                required: self.is_hard(subject, prepared.required),
                 detail: detail(),
                 score: round3(score.clamp(0.0, 1.0)),
             });
@@ -375,6 +452,22 @@ impl Needs {
         };
         (round3(score), reasons)
     }
+}
+
+/// What one verdict is on: a need, or one of the places (by position).
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    Need(Need),
+    Place(usize),
+}
+
+/// Needs made ready to judge many plots ([`Needs::prepare`]).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The hard requirements, one bit per need.
+    required: u16,
+    /// The places, in order.
+    targets: Vec<Target>,
 }
 
 fn all_or_nothing(met: bool) -> f64 {
