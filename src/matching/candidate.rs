@@ -189,6 +189,64 @@ impl From<&PlotRow> for Candidate {
     }
 }
 
+/// Plots made up for the tests of matching.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    /// A plot of industry (class C, for sale, clean ground, nothing else
+    /// known) with this boundary.
+    pub fn plot_with(boundary: Boundary) -> Candidate {
+        Candidate {
+            area_m2: Some(10_000.0),
+            land_use: 1340,
+            location_class: LocationClass::C,
+            port_distance_m: None,
+            rail_terminal_distance_m: None,
+            motorway_distance_m: None,
+            station_distance_m: None,
+            power_capacity_kw: None,
+            available_from: None,
+            price_nok_per_m2: None,
+            offer_type: OfferType::Sale,
+            contamination: Contamination::None,
+            focus_areas: FocusAreas::default(),
+            boundary,
+        }
+    }
+
+    /// `n` plots scattered over about 100 × 70 km around Drammen: squares
+    /// and triangles of 20 m to 2 km, by a fixed sequence.
+    pub fn scattered(n: usize) -> Vec<Candidate> {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            // xorshift64*: the same plots every run.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        (0..n)
+            .map(|i| {
+                let (lon, lat) = (9.3 + 1.8 * next(), 59.4 + 0.65 * next());
+                let size = 0.0002 + 0.02 * next().powi(3);
+                let (w, h) = (size * 2.0, size);
+                let ring = if i % 3 == 0 {
+                    vec![(lon, lat), (lon + w, lat), (lon + w / 2.0, lat + h)]
+                } else {
+                    vec![
+                        (lon, lat),
+                        (lon + w, lat),
+                        (lon + w, lat + h),
+                        (lon, lat + h),
+                    ]
+                };
+                plot_with(Boundary::from_rings([ring]))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

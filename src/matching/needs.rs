@@ -240,9 +240,9 @@ impl Needs {
     /// `verdict` with the need, whether the plot meets it, its score (0–1
     /// once clamped) and what the plot has against what was asked. The
     /// detail is a closure, formatted only by callers that show it: the
-    /// ranking judges every candidate and never formats. `exact` measures
-    /// every place's distance; without it, a distance that the plot's box
-    /// settles is not measured (the verdict is the same).
+    /// ranking judges every candidate and never formats. The places are
+    /// judged, measured, only `with_places`: the ranking judges them itself
+    /// ([`Needs::score`]).
     ///
     /// A met need scores exactly 1, a missed one less, so a plot meeting
     /// every stated need scores exactly 1 and no other plot does.
@@ -250,7 +250,7 @@ impl Needs {
         &self,
         plot: &Candidate,
         prepared: &Prepared,
-        exact: bool,
+        with_places: bool,
         mut verdict: impl FnMut(Subject, bool, f64, &dyn Fn() -> String),
     ) {
         let mut verdict_on = |need: Need, met: bool, score: f64, detail: &dyn Fn() -> String| {
@@ -372,58 +372,94 @@ impl Needs {
                 format!("contamination: {}", plot.contamination.as_ref())
             });
         }
-        for (index, (place, target)) in self
-            .places
-            .iter()
-            .flatten()
-            .zip(&prepared.targets)
-            .enumerate()
-        {
-            let boundary = &plot.boundary;
-            let judged = if exact {
-                Verdict::At(target.distance_m(boundary))
-            } else {
-                target.judge(boundary)
-            };
-            let (met, score, distance) = match judged {
-                Verdict::Met => (true, 1.0, None),
-                Verdict::TooFar => (false, 0.0, None),
-                Verdict::At(d) => (d <= place.limit_m(), place.score(d), Some(d)),
-            };
-            verdict(Subject::Place(index), met, score, &|| {
-                place.detail(
-                    index,
-                    distance.unwrap_or_else(|| target.distance_m(boundary)),
-                )
+        if !with_places {
+            return;
+        }
+        for (index, (place, target)) in self.places().iter().zip(&prepared.targets).enumerate() {
+            let distance = target.distance_m(&plot.boundary);
+            let met = distance <= place.limit_m();
+            verdict(Subject::Place(index), met, place.score(distance), &|| {
+                place.detail(index, distance)
             });
         }
+    }
+
+    /// The places, none when not stated.
+    fn places(&self) -> &[Place] {
+        self.places.as_deref().unwrap_or_default()
     }
 
     /// Whether the need (or the place) is a hard requirement.
     fn is_hard(&self, subject: Subject, required: u16) -> bool {
         match subject {
             Subject::Need(need) => required & need.bit() != 0,
-            Subject::Place(i) => self.places.as_ref().is_some_and(|p| p[i].is_hard()),
+            Subject::Place(i) => self.places()[i].is_hard(),
         }
     }
 
-    /// The plot's exact score (the mean over the stated needs), or `None`
-    /// when it misses a hard requirement (`prepared` by
-    /// [`Needs::prepare`]). The ranking calls this for every candidate.
-    pub fn score(&self, plot: &Candidate, prepared: &Prepared) -> Option<f64> {
+    /// The plot's exact score (the mean over the stated needs), unless it
+    /// misses a hard requirement, or cannot score `floor` or more
+    /// (`prepared` by [`Needs::prepare`]). The ranking calls this for every
+    /// candidate, with the worst score of the best so far as the floor.
+    ///
+    /// A place's distance is measured only when the plot's box does not
+    /// settle the verdict, and then only while the plot can still reach the
+    /// floor if each distance not yet measured were the least the box
+    /// allows: measuring is the costly part, and most plots far from the
+    /// best are left without.
+    pub fn score(&self, plot: &Candidate, prepared: &Prepared, floor: f64) -> Fit {
         let (mut sum, mut count, mut missed_hard) = (0.0, 0u32, false);
         self.judge(plot, prepared, false, |subject, met, score, _| {
             sum += score.clamp(0.0, 1.0);
             count += 1;
             missed_hard |= !met && self.is_hard(subject, prepared.required);
         });
-        (!missed_hard).then(|| {
-            if count == 0 {
-                1.0
-            } else {
-                sum / f64::from(count)
+        if missed_hard {
+            return Fit::Missed;
+        }
+        // The preferred places still to measure, each with the best score
+        // the box allows.
+        let mut unmeasured = [(0usize, 0.0f64); places::MAX_PLACES];
+        let mut open = 0;
+        let boundary = &plot.boundary;
+        for (i, (place, target)) in self.places().iter().zip(&prepared.targets).enumerate() {
+            count += 1;
+            match (target.judge(boundary), place.is_hard()) {
+                (Verdict::Met, _) => sum += 1.0,
+                (Verdict::TooFar, true) => return Fit::Missed,
+                (Verdict::TooFar, false) => {}
+                (Verdict::Near(_), true) => {
+                    let distance = target.distance_m(boundary);
+                    if distance > place.limit_m() {
+                        return Fit::Missed;
+                    }
+                    sum += 1.0;
+                }
+                (Verdict::Near(nearest), false) if open < unmeasured.len() => {
+                    unmeasured[open] = (i, place.score(nearest).clamp(0.0, 1.0));
+                    open += 1;
+                }
+                (Verdict::Near(_), false) => {
+                    let distance = target.distance_m(boundary);
+                    sum += place.score(distance).clamp(0.0, 1.0);
+                }
             }
-        })
+        }
+        if count == 0 {
+            return Fit::Scored(1.0);
+        }
+        let count = f64::from(count);
+        let places = self.places();
+        for k in 0..open {
+            let hope: f64 = unmeasured[k..open].iter().map(|(_, best)| best).sum();
+            if (sum + hope) / count < floor {
+                return Fit::Below;
+            }
+            let (i, _) = unmeasured[k];
+            let distance = prepared.targets[i].distance_m(boundary);
+            sum += places[i].score(distance).clamp(0.0, 1.0);
+        }
+        Fit::Scored(sum / count)
     }
 
     /// The plot's score (0–1, the mean over the stated needs, to 3
@@ -452,6 +488,17 @@ impl Needs {
         };
         (round3(score), reasons)
     }
+}
+
+/// What the ranking learns of a plot ([`Needs::score`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fit {
+    /// It misses a hard requirement: not a candidate.
+    Missed,
+    /// A candidate that scores below the floor asked for.
+    Below,
+    /// A candidate, and its exact score.
+    Scored(f64),
 }
 
 /// What one verdict is on: a need, or one of the places (by position).
@@ -501,5 +548,83 @@ mod tests {
         names.sort_unstable();
         fields.sort_unstable();
         assert_eq!(names, fields);
+    }
+
+    /// The statement of needs of the place tests: a hard place, three
+    /// preferred ones (one where most plots score between 0 and 1), and the
+    /// area.
+    fn with_places() -> Needs {
+        serde_json::from_value(serde_json::json!({
+            "area_m2": {"min": 50000},
+            "places": [
+                {"name": "Current site", "lon": 10.2, "lat": 59.74, "max_distance_m": 45000},
+                {"lon": 10.0, "lat": 59.6, "preferred_distance_m": 2000},
+                {"lon": 9.9, "lat": 59.8, "preferred_distance_m": 20000},
+                {"lon": 10.6, "lat": 59.7, "preferred_distance_m": 500}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_ranking_s_score_is_the_measured_one() {
+        // What the plot's box settles without measuring gives the score
+        // that measuring every distance gives.
+        use super::super::candidate::testing::scattered;
+        let needs = with_places();
+        assert!(needs.check().is_ok());
+        let prepared = needs.prepare();
+        let (mut settled, mut missed) = (0, 0);
+        for plot in scattered(5000) {
+            let (mut sum, mut count, mut hard_missed) = (0.0, 0, false);
+            needs.judge(&plot, &prepared, true, |subject, met, score, _| {
+                sum += score.clamp(0.0, 1.0);
+                count += 1;
+                hard_missed |= !met && needs.is_hard(subject, prepared.required);
+            });
+            let measured = sum / f64::from(count);
+            match needs.score(&plot, &prepared, f64::NEG_INFINITY) {
+                Fit::Missed => {
+                    assert!(hard_missed);
+                    missed += 1;
+                }
+                Fit::Scored(score) => {
+                    assert!(!hard_missed);
+                    assert!((score - measured).abs() < 1e-12, "{score} vs {measured}");
+                }
+                Fit::Below => panic!("nothing is below no floor"),
+            }
+            for target in &prepared.targets {
+                settled += usize::from(!matches!(target.judge(&plot.boundary), Verdict::Near(_)));
+            }
+        }
+        // The test means something: plots are missed, and most verdicts
+        // are settled by the box.
+        assert!(missed > 100 && missed < 4900, "{missed}");
+        assert!(settled > 10_000, "{settled}");
+    }
+
+    #[test]
+    fn a_plot_below_the_floor_is_told_so_only_when_it_is() {
+        use super::super::candidate::testing::scattered;
+        let needs = with_places();
+        let prepared = needs.prepare();
+        let mut below = 0;
+        for plot in scattered(3000) {
+            let Fit::Scored(exact) = needs.score(&plot, &prepared, f64::NEG_INFINITY) else {
+                continue;
+            };
+            for floor in [0.3, 0.5, 0.6, 0.7, exact] {
+                match needs.score(&plot, &prepared, floor) {
+                    Fit::Below => {
+                        assert!(exact < floor, "{exact} below {floor}?");
+                        below += 1;
+                    }
+                    Fit::Scored(score) => assert_eq!(score, exact),
+                    Fit::Missed => panic!("a candidate"),
+                }
+            }
+        }
+        assert!(below > 100, "{below}");
     }
 }

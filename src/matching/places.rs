@@ -9,7 +9,9 @@
 //! within the distance that still matters (beyond it, a hard place is
 //! missed and a preferred one scores 0), and bounds from the plot's box.
 //! Only plots whose distance falls between "surely met" and "surely too
-//! far" are measured exactly; the verdict is the same either way.
+//! far" need measuring, and the ranking measures them only while they
+//! can still make the best (see [`super::needs::Needs::score`]); the
+//! verdict is the same as measured.
 
 use geo::{Distance, Haversine, Point};
 use serde::{Deserialize, Serialize};
@@ -169,19 +171,27 @@ const MIN_RADIUS: f64 = 6_335_439.0;
 /// at the poles).
 const MAX_METRES_PER_DEGREE: f64 = 111_700.0;
 
+/// The ellipsoid's distance between two points over the sphere's
+/// ([`Haversine`], of the mean radius), at most and at least: the radii of
+/// curvature of WGS84 lie from 0.9944 to 1.0045 of the mean radius, and a
+/// margin is added.
+const SPHERE_ABOVE: f64 = 1.007;
+const SPHERE_BELOW: f64 = 0.993;
+
 /// The widest plot box the bounds are used for, in degrees; a wider one is
 /// always measured.
 const MAX_BOUNDED_DEGREES: f64 = 0.5;
 
-/// What a place's verdict on a plot takes.
+/// What a plot's box says of its distance from a place.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
-    /// Met for sure: within the limit (the distance not measured).
+    /// Met for sure: within the limit.
     Met,
     /// Too far for sure: beyond where the distance still matters.
     TooFar,
-    /// Measured: the distance in metres.
-    At(f64),
+    /// Neither: the distance must be measured; it is at least this many
+    /// metres.
+    Near(f64),
 }
 
 /// A place made ready to judge many plots.
@@ -237,8 +247,7 @@ impl Target {
         }
     }
 
-    /// The verdict on a plot, measuring its distance only when the plot's
-    /// box cannot settle it.
+    /// What the plot's box says, without measuring the distance.
     pub fn judge(&self, boundary: &Boundary) -> Verdict {
         let [w, s, e, n] = boundary.bbox().map(i64::from);
         let [west, south, east, north] = self.bbox;
@@ -251,8 +260,7 @@ impl Target {
         );
         if width <= MAX_BOUNDED_DEGREES && height <= MAX_BOUNDED_DEGREES {
             // The boundary lies within `radius` of the box's centre (a
-            // degree of longitude is longest nearest the equator), and the
-            // sphere's distance is within 1 % of the ellipsoid's.
+            // degree of longitude is longest nearest the equator).
             let nearest_equator = if s <= 0 && n >= 0 {
                 0.0
             } else {
@@ -263,14 +271,16 @@ impl Target {
                 * 1.01
                 + 1.0;
             let to_centre = Haversine.distance(self.at, boundary.centre());
-            if to_centre * 1.01 + radius <= self.limit {
+            if to_centre * SPHERE_ABOVE + radius <= self.limit {
                 return Verdict::Met;
             }
-            if to_centre * 0.99 - radius > self.reach {
+            let nearest = to_centre * SPHERE_BELOW - radius;
+            if nearest > self.reach {
                 return Verdict::TooFar;
             }
+            return Verdict::Near(nearest.max(0.0));
         }
-        Verdict::At(boundary.distance_m(self.at))
+        Verdict::Near(0.0)
     }
 
     /// The exact distance, in metres.
