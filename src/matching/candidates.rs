@@ -17,7 +17,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::candidate::{COLUMNS, Candidate, CandidateRow};
-use super::needs::Needs;
+use super::needs::{Fit, Needs};
 use crate::error::ApiError;
 use crate::plots::changes::{Look, read_since};
 
@@ -100,13 +100,23 @@ impl Candidates {
     /// those meeting every hard requirement (ties by id), and how many meet
     /// them. One pass over the copy, keeping the best in a heap.
     pub fn rank(&self, needs: &Needs, limit: usize) -> Ranking {
-        let required = needs.required_bits();
+        let prepared = needs.prepare();
         let plots = self.plots.read().unwrap_or_else(|e| e.into_inner());
         let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 1);
         let mut candidates = 0;
         for (id, plot) in plots.iter() {
-            let Some(score) = needs.score(plot, required) else {
-                continue;
+            // Once `limit` are held, a plot must beat the worst of them.
+            let floor = match best.peek() {
+                Some(worst) if best.len() == limit => worst.score,
+                _ => f64::NEG_INFINITY,
+            };
+            let score = match needs.score(plot, &prepared, floor) {
+                Fit::Missed => continue,
+                Fit::Below => {
+                    candidates += 1;
+                    continue;
+                }
+                Fit::Scored(score) => score,
             };
             candidates += 1;
             let ranked = Ranked { score, id: *id };
@@ -176,6 +186,7 @@ mod tests {
             offer_type: OfferType::Sale,
             contamination: Contamination::None,
             focus_areas: FocusAreas::default(),
+            boundary: Default::default(),
         }
     }
 
@@ -223,7 +234,10 @@ mod tests {
         let ranking = candidates.rank(&needs, 2);
         assert_eq!(ranking.best, [Uuid::from_u128(2), Uuid::from_u128(1)]);
         let unknown = &candidates.plots.read().unwrap()[&Uuid::from_u128(1)];
-        assert_eq!(needs.score(unknown, 0), Some(0.0));
+        assert_eq!(
+            needs.score(unknown, &needs.prepare(), f64::NEG_INFINITY),
+            Fit::Scored(0.0)
+        );
     }
 
     #[test]
@@ -234,5 +248,47 @@ mod tests {
         assert!(areas.contains(FocusArea::General));
         assert!(!areas.contains(FocusArea::Health));
         assert_eq!(areas.to_string(), "port_logistics, general");
+    }
+
+    #[test]
+    fn ranking_with_places_is_the_ranking_of_every_plot_measured() {
+        use crate::matching::candidate::testing::scattered;
+        let candidates = Candidates::default();
+        {
+            let mut plots = candidates.plots.write().unwrap();
+            for (i, plot) in scattered(4000).into_iter().enumerate() {
+                plots.insert(Uuid::from_u128(i as u128), plot);
+            }
+        }
+        let needs: Needs = serde_json::from_value(serde_json::json!({
+            "places": [
+                {"lon": 10.2, "lat": 59.74, "max_distance_m": 40000},
+                {"lon": 10.0, "lat": 59.6, "preferred_distance_m": 3000},
+                {"lon": 9.9, "lat": 59.8, "preferred_distance_m": 15000}
+            ]
+        }))
+        .unwrap();
+        // Every candidate scored with every distance measured, best first.
+        let prepared = needs.prepare();
+        let mut all: Vec<Ranked> = candidates
+            .plots
+            .read()
+            .unwrap()
+            .iter()
+            .filter_map(
+                |(id, plot)| match needs.score(plot, &prepared, f64::NEG_INFINITY) {
+                    Fit::Scored(score) => Some(Ranked { score, id: *id }),
+                    _ => None,
+                },
+            )
+            .collect();
+        all.sort();
+        assert!(all.len() > 100 && all.len() < 4000, "{}", all.len());
+        for limit in [1, 10, 100] {
+            let ranking = candidates.rank(&needs, limit);
+            assert_eq!(ranking.candidates, all.len());
+            let expected: Vec<Uuid> = all[..limit].iter().map(|r| r.id).collect();
+            assert_eq!(ranking.best, expected, "limit {limit}");
+        }
     }
 }

@@ -24,6 +24,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
     request_body(content = Needs, description = "The company's needs; those named in `required` are hard requirements",
         example = json!({"area_m2": {"min": 20000}, "land_use": [1340, 1350, 1826], "max_port_distance_m": 3000,
                          "min_power_kw": 2000, "available_by": "2027-12-31", "no_contamination": true,
+                         "places": [{"name": "Our current site", "lon": 10.2, "lat": 59.74, "max_distance_m": 5000}],
                          "required": ["land_use", "area_m2"], "limit": 10})),
     responses(
         (status = 200, description = "The plots, best first", body = Object, content_type = "application/geo+json"),
@@ -40,12 +41,7 @@ pub async fn match_plots(
 ) -> Result<HttpResponse, ApiError> {
     check_content_type(&req, &[media::JSON])?;
     let body = read_body(&req, payload, MAX_BODY_BYTES).await?;
-    let needs: Needs = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::InvalidBody(vec![FieldError::new(
-            "body",
-            format!("is not a statement of needs: {e}"),
-        )])
-    })?;
+    let needs = parse_needs(&body)?;
     needs.check().map_err(ApiError::InvalidBody)?;
     let limit = needs.limit.unwrap_or(10) as usize;
     let mut conn = state.conn().await?;
@@ -64,7 +60,8 @@ pub async fn match_plots(
         if !plot.row.is_on_offer() {
             continue;
         }
-        let (score, reasons) = needs.assess(&Candidate::from(&plot.row));
+        let candidate = Candidate::from_plot(&plot).map_err(anyhow::Error::from)?;
+        let (score, reasons) = needs.assess(&candidate);
         let feature = PlotFeature::from_plot(plot)?;
         let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
         value["properties"]["match_score"] = json!(score);
@@ -80,4 +77,28 @@ pub async fn match_plots(
         "needs": echo(&needs),
         "timeStamp": chrono::Utc::now(),
     })))
+}
+
+/// The statement of needs in `body`; a field that is not valid is named by
+/// its path (`places[2].lat`, `location_class[0]`), the rest is the body's.
+fn parse_needs(body: &[u8]) -> Result<Needs, ApiError> {
+    let refused =
+        |name: String, reason: String| ApiError::InvalidBody(vec![FieldError::new(name, reason)]);
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let needs: Needs = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        match e.path().to_string().as_str() {
+            "." => refused(
+                "body".to_owned(),
+                format!("is not a statement of needs: {}", e.inner()),
+            ),
+            path => refused(path.to_owned(), e.inner().to_string()),
+        }
+    })?;
+    json.end().map_err(|e| {
+        refused(
+            "body".to_owned(),
+            format!("is not a statement of needs: {e}"),
+        )
+    })?;
+    Ok(needs)
 }

@@ -4,10 +4,12 @@
 //! memory ([`candidates`]), a copy kept current from the database before
 //! each match; only the few plots returned are read from the database.
 
+pub mod boundary;
 pub mod candidate;
 pub mod candidates;
 pub mod handlers;
 pub mod needs;
+pub mod places;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

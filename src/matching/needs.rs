@@ -3,7 +3,9 @@
 //! misses and by how much). Needs named in `required` are hard: a plot that
 //! misses one is not a candidate. The others are preferences: each scores
 //! from 0 to 1 (full when met, less the further it misses) and the plot's
-//! score is the mean over every stated need.
+//! score is the mean over every stated need. Each of the company's own
+//! `places` counts as one need, hard or not by its kind of distance
+//! ([`super::places`]).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,7 @@ use utoipa::ToSchema;
 use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, VariantNames};
 
 use super::candidate::Candidate;
+use super::places::{self, Place, Target, Verdict};
 use crate::error::FieldError;
 use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
 
@@ -56,7 +59,18 @@ pub struct Needs {
     pub focus_area: Option<FocusArea>,
     /// Ground free of known or suspected contamination.
     pub no_contamination: Option<bool>,
-    /// Which of the needs above are hard requirements (by name); the rest are preferences.
+    /// The company's own points (its current site, key customers,
+    /// suppliers), at most 20, each with the farthest (hard) or the
+    /// preferred distance from it to the plot's boundary, geodesic, in
+    /// metres (0 inside the plot). Each is a need of its own in the score
+    /// and the reasons; `required` does not name them.
+    #[schema(example = json!([
+        {"name": "Our current site", "lon": 10.2, "lat": 59.74, "max_distance_m": 5000},
+        {"name": "Key customer", "lon": 10.25, "lat": 59.76, "preferred_distance_m": 2000}
+    ]))]
+    pub places: Option<Vec<Place>>,
+    /// Which of the needs above are hard requirements (by name); the rest are
+    /// preferences. Not `places`: each place's kind of distance says it.
     #[serde(default)]
     pub required: Vec<String>,
     /// How many plots to return, 1–100 (default 10).
@@ -80,6 +94,7 @@ pub enum Need {
     OfferType,
     FocusArea,
     NoContamination,
+    Places,
 }
 
 impl Need {
@@ -93,6 +108,9 @@ impl Need {
 pub struct Reason {
     /// The need.
     pub need: String,
+    /// For `places`: which place, by its position in the list (from 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<usize>,
     /// Whether the plot meets it.
     pub met: bool,
     /// Whether it was a hard requirement.
@@ -115,6 +133,11 @@ impl Needs {
                         "`{name}` is not a need; needs: {}",
                         Need::VARIANTS.join(", ")
                     ),
+                )),
+                Ok(Need::Places) => errors.push(FieldError::new(
+                    "required",
+                    "`places` is not named here: a place with max_distance_m is hard, \
+                     one with preferred_distance_m a preference",
                 )),
                 Ok(need) if !self.given(need) => errors.push(FieldError::new(
                     "required",
@@ -164,6 +187,9 @@ impl Needs {
         {
             errors.push(FieldError::new("land_use", "lists must not be empty"));
         }
+        if let Some(list) = &self.places {
+            places::check(list, &mut errors);
+        }
         if self.limit.is_some_and(|l| !(1..=100).contains(&l)) {
             errors.push(FieldError::new("limit", "must be from 1 to 100"));
         }
@@ -192,40 +218,53 @@ impl Needs {
             Need::OfferType => self.offer_type.is_some(),
             Need::FocusArea => self.focus_area.is_some(),
             Need::NoContamination => self.no_contamination == Some(true),
+            Need::Places => self.places.is_some(),
         }
     }
 
-    /// The hard requirements, one bit per need (see [`Need::bit`]); names
-    /// that are not needs are refused by [`Needs::check`].
-    pub(super) fn required_bits(&self) -> u16 {
-        self.required
-            .iter()
-            .filter_map(|name| name.parse::<Need>().ok())
-            .fold(0, |bits, need| bits | need.bit())
+    /// The needs made ready to judge many plots: the hard requirements, one
+    /// bit per need (see [`Need::bit`]; names that are not needs are refused
+    /// by [`Needs::check`]), and the places as targets.
+    pub fn prepare(&self) -> Prepared {
+        Prepared {
+            required: self
+                .required
+                .iter()
+                .filter_map(|name| name.parse::<Need>().ok())
+                .fold(0, |bits, need| bits | need.bit()),
+            targets: self.places.iter().flatten().map(Target::new).collect(),
+        }
     }
 
     /// Judges the plot on each stated need, in a fixed order, calling
     /// `verdict` with the need, whether the plot meets it, its score (0–1
     /// once clamped) and what the plot has against what was asked. The
     /// detail is a closure, formatted only by callers that show it: the
-    /// ranking judges every candidate and never formats.
+    /// ranking judges every candidate and never formats. The places are
+    /// judged, measured, only `with_places`: the ranking judges them itself
+    /// ([`Needs::score`]).
     ///
     /// A met need scores exactly 1, a missed one less, so a plot meeting
     /// every stated need scores exactly 1 and no other plot does.
     fn judge(
         &self,
         plot: &Candidate,
-        mut verdict: impl FnMut(Need, bool, f64, &dyn Fn() -> String),
+        prepared: &Prepared,
+        with_places: bool,
+        mut verdict: impl FnMut(Subject, bool, f64, &dyn Fn() -> String),
     ) {
+        let mut verdict_on = |need: Need, met: bool, score: f64, detail: &dyn Fn() -> String| {
+            verdict(Subject::Need(need), met, score, detail);
+        };
         // A maximum missed by x% scores 1 - x/100 (0 from double the limit on).
         let mut at_most = |need: Need, limit: Option<f64>, value: Option<i32>, unit: &str| {
             let Some(limit) = limit else { return };
             match value.map(f64::from) {
-                None => verdict(need, false, 0.0, &|| "not known".to_owned()),
-                Some(v) if v <= limit => verdict(need, true, 1.0, &|| {
+                None => verdict_on(need, false, 0.0, &|| "not known".to_owned()),
+                Some(v) if v <= limit => verdict_on(need, true, 1.0, &|| {
                     format!("{v:.0} {unit} (at most {limit:.0})")
                 }),
-                Some(v) => verdict(need, false, 1.0 - (v - limit) / limit.max(1.0), &|| {
+                Some(v) => verdict_on(need, false, 1.0 - (v - limit) / limit.max(1.0), &|| {
                     format!("{v:.0} {unit}: {:.0} {unit} over {limit:.0}", v - limit)
                 }),
             }
@@ -263,49 +302,49 @@ impl Needs {
         if let Some(AreaRange { min, max }) = self.area_m2 {
             let area = plot.area_m2.unwrap_or_default();
             match (min, max) {
-                (Some(lo), _) if area < lo => verdict(Need::AreaM2, false, area / lo, &|| {
+                (Some(lo), _) if area < lo => verdict_on(Need::AreaM2, false, area / lo, &|| {
                     format!("{area:.0} m²: {:.0} m² short of {lo:.0}", lo - area)
                 }),
-                (_, Some(hi)) if area > hi => verdict(Need::AreaM2, false, hi / area, &|| {
+                (_, Some(hi)) if area > hi => verdict_on(Need::AreaM2, false, hi / area, &|| {
                     format!("{area:.0} m²: {:.0} m² over {hi:.0}", area - hi)
                 }),
-                _ => verdict(Need::AreaM2, true, 1.0, &|| format!("{area:.0} m²")),
+                _ => verdict_on(Need::AreaM2, true, 1.0, &|| format!("{area:.0} m²")),
             }
         }
         if let Some(codes) = &self.land_use {
             let met = codes.contains(&plot.land_use);
-            verdict(Need::LandUse, met, all_or_nothing(met), &|| {
+            verdict_on(Need::LandUse, met, all_or_nothing(met), &|| {
                 format!("land use {}", plot.land_use)
             });
         }
         if let Some(classes) = &self.location_class {
             let met = classes.contains(&plot.location_class);
-            verdict(Need::LocationClass, met, all_or_nothing(met), &|| {
+            verdict_on(Need::LocationClass, met, all_or_nothing(met), &|| {
                 format!("class {}", plot.location_class.as_ref())
             });
         }
         if let Some(kw) = self.min_power_kw {
             match plot.power_capacity_kw.map(f64::from) {
-                None => verdict(Need::MinPowerKw, false, 0.0, &|| {
+                None => verdict_on(Need::MinPowerKw, false, 0.0, &|| {
                     "power capacity not known".to_owned()
                 }),
-                Some(p) if p >= kw => verdict(Need::MinPowerKw, true, 1.0, &|| {
+                Some(p) if p >= kw => verdict_on(Need::MinPowerKw, true, 1.0, &|| {
                     format!("{p:.0} kW (at least {kw:.0})")
                 }),
-                Some(p) => verdict(Need::MinPowerKw, false, p / kw.max(1.0), &|| {
+                Some(p) => verdict_on(Need::MinPowerKw, false, p / kw.max(1.0), &|| {
                     format!("{p:.0} kW: {:.0} kW short", kw - p)
                 }),
             }
         }
         if let Some(by) = self.available_by {
             match plot.available_from {
-                None => verdict(Need::AvailableBy, true, 1.0, &|| "available now".to_owned()),
-                Some(d) if d <= by => verdict(Need::AvailableBy, true, 1.0, &|| {
+                None => verdict_on(Need::AvailableBy, true, 1.0, &|| "available now".to_owned()),
+                Some(d) if d <= by => verdict_on(Need::AvailableBy, true, 1.0, &|| {
                     format!("available from {d}")
                 }),
                 Some(d) => {
                     let late = (d - by).num_days();
-                    verdict(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|| {
+                    verdict_on(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|| {
                         format!("available from {d}: {late} days late")
                     })
                 }
@@ -313,13 +352,13 @@ impl Needs {
         }
         if let Some(offer) = self.offer_type {
             let met = plot.offer_type == offer || plot.offer_type == OfferType::SaleOrLease;
-            verdict(Need::OfferType, met, all_or_nothing(met), &|| {
+            verdict_on(Need::OfferType, met, all_or_nothing(met), &|| {
                 format!("offered for {}", plot.offer_type.as_ref())
             });
         }
         if let Some(area) = self.focus_area {
             let met = plot.focus_areas.contains(area);
-            verdict(Need::FocusArea, met, all_or_nothing(met), &|| {
+            verdict_on(Need::FocusArea, met, all_or_nothing(met), &|| {
                 format!("suits {}", plot.focus_areas)
             });
         }
@@ -329,41 +368,115 @@ impl Needs {
                 Contamination::Suspected => (false, 0.5),
                 Contamination::Confirmed => (false, 0.0),
             };
-            verdict(Need::NoContamination, met, score, &|| {
+            verdict_on(Need::NoContamination, met, score, &|| {
                 format!("contamination: {}", plot.contamination.as_ref())
+            });
+        }
+        if !with_places {
+            return;
+        }
+        for (index, (place, target)) in self.places().iter().zip(&prepared.targets).enumerate() {
+            let distance = target.distance_m(&plot.boundary);
+            let met = distance <= place.limit_m();
+            verdict(Subject::Place(index), met, place.score(distance), &|| {
+                place.detail(index, distance)
             });
         }
     }
 
-    /// The plot's exact score (the mean over the stated needs), or `None`
-    /// when it misses a hard requirement (`required` from
-    /// [`Needs::required_bits`]). The ranking calls this for every candidate.
-    pub fn score(&self, plot: &Candidate, required: u16) -> Option<f64> {
+    /// The places, none when not stated.
+    fn places(&self) -> &[Place] {
+        self.places.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the need (or the place) is a hard requirement.
+    fn is_hard(&self, subject: Subject, required: u16) -> bool {
+        match subject {
+            Subject::Need(need) => required & need.bit() != 0,
+            Subject::Place(i) => self.places()[i].is_hard(),
+        }
+    }
+
+    /// The plot's exact score (the mean over the stated needs), unless it
+    /// misses a hard requirement, or cannot score `floor` or more
+    /// (`prepared` by [`Needs::prepare`]). The ranking calls this for every
+    /// candidate, with the worst score of the best so far as the floor.
+    ///
+    /// A place's distance is measured only when the plot's box does not
+    /// settle the verdict, and then only while the plot can still reach the
+    /// floor if each distance not yet measured were the least the box
+    /// allows: measuring is the costly part, and most plots far from the
+    /// best are left without.
+    pub fn score(&self, plot: &Candidate, prepared: &Prepared, floor: f64) -> Fit {
         let (mut sum, mut count, mut missed_hard) = (0.0, 0u32, false);
-        self.judge(plot, |need, met, score, _| {
+        self.judge(plot, prepared, false, |subject, met, score, _| {
             sum += score.clamp(0.0, 1.0);
             count += 1;
-            missed_hard |= !met && required & need.bit() != 0;
+            missed_hard |= !met && self.is_hard(subject, prepared.required);
         });
-        (!missed_hard).then(|| {
-            if count == 0 {
-                1.0
-            } else {
-                sum / f64::from(count)
+        if missed_hard {
+            return Fit::Missed;
+        }
+        // The preferred places still to measure, each with the best score
+        // the box allows.
+        let mut unmeasured = [(0usize, 0.0f64); places::MAX_PLACES];
+        let mut open = 0;
+        let boundary = &plot.boundary;
+        for (i, (place, target)) in self.places().iter().zip(&prepared.targets).enumerate() {
+            count += 1;
+            match (target.judge(boundary), place.is_hard()) {
+                (Verdict::Met, _) => sum += 1.0,
+                (Verdict::TooFar, true) => return Fit::Missed,
+                (Verdict::TooFar, false) => {}
+                (Verdict::Near(_), true) => {
+                    let distance = target.distance_m(boundary);
+                    if distance > place.limit_m() {
+                        return Fit::Missed;
+                    }
+                    sum += 1.0;
+                }
+                (Verdict::Near(nearest), false) if open < unmeasured.len() => {
+                    unmeasured[open] = (i, place.score(nearest).clamp(0.0, 1.0));
+                    open += 1;
+                }
+                (Verdict::Near(_), false) => {
+                    let distance = target.distance_m(boundary);
+                    sum += place.score(distance).clamp(0.0, 1.0);
+                }
             }
-        })
+        }
+        if count == 0 {
+            return Fit::Scored(1.0);
+        }
+        let count = f64::from(count);
+        let places = self.places();
+        for k in 0..open {
+            let hope: f64 = unmeasured[k..open].iter().map(|(_, best)| best).sum();
+            if (sum + hope) / count < floor {
+                return Fit::Below;
+            }
+            let (i, _) = unmeasured[k];
+            let distance = prepared.targets[i].distance_m(boundary);
+            sum += places[i].score(distance).clamp(0.0, 1.0);
+        }
+        Fit::Scored(sum / count)
     }
 
     /// The plot's score (0–1, the mean over the stated needs, to 3
     /// decimals) and the reasons.
     pub fn assess(&self, plot: &Candidate) -> (f64, Vec<Reason>) {
-        let required = self.required_bits();
+        let prepared = self.prepare();
         let mut reasons = Vec::new();
-        self.judge(plot, |need, met, score, detail| {
+        self.judge(plot, &prepared, true, |subject, met, score, detail| {
+            let (need, place) = match subject {
+                Subject::Need(need) => (need, None),
+                Subject::Place(i) => (Need::Places, Some(i)),
+            };
             reasons.push(Reason {
                 need: need.as_ref().to_owned(),
+                place,
                 met,
-                required: required & need.bit() != 0,
+                required: self.is_hard(subject, prepared.required),
                 detail: detail(),
                 score: round3(score.clamp(0.0, 1.0)),
             });
@@ -375,6 +488,33 @@ impl Needs {
         };
         (round3(score), reasons)
     }
+}
+
+/// What the ranking learns of a plot ([`Needs::score`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fit {
+    /// It misses a hard requirement: not a candidate.
+    Missed,
+    /// A candidate that scores below the floor asked for.
+    Below,
+    /// A candidate, and its exact score.
+    Scored(f64),
+}
+
+/// What one verdict is on: a need, or one of the places (by position).
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    Need(Need),
+    Place(usize),
+}
+
+/// Needs made ready to judge many plots ([`Needs::prepare`]).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The hard requirements, one bit per need.
+    required: u16,
+    /// The places, in order.
+    targets: Vec<Target>,
 }
 
 fn all_or_nothing(met: bool) -> f64 {
@@ -408,5 +548,83 @@ mod tests {
         names.sort_unstable();
         fields.sort_unstable();
         assert_eq!(names, fields);
+    }
+
+    /// The statement of needs of the place tests: a hard place, three
+    /// preferred ones (one where most plots score between 0 and 1), and the
+    /// area.
+    fn with_places() -> Needs {
+        serde_json::from_value(serde_json::json!({
+            "area_m2": {"min": 50000},
+            "places": [
+                {"name": "Current site", "lon": 10.2, "lat": 59.74, "max_distance_m": 45000},
+                {"lon": 10.0, "lat": 59.6, "preferred_distance_m": 2000},
+                {"lon": 9.9, "lat": 59.8, "preferred_distance_m": 20000},
+                {"lon": 10.6, "lat": 59.7, "preferred_distance_m": 500}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_ranking_s_score_is_the_measured_one() {
+        // What the plot's box settles without measuring gives the score
+        // that measuring every distance gives.
+        use super::super::candidate::testing::scattered;
+        let needs = with_places();
+        assert!(needs.check().is_ok());
+        let prepared = needs.prepare();
+        let (mut settled, mut missed) = (0, 0);
+        for plot in scattered(5000) {
+            let (mut sum, mut count, mut hard_missed) = (0.0, 0, false);
+            needs.judge(&plot, &prepared, true, |subject, met, score, _| {
+                sum += score.clamp(0.0, 1.0);
+                count += 1;
+                hard_missed |= !met && needs.is_hard(subject, prepared.required);
+            });
+            let measured = sum / f64::from(count);
+            match needs.score(&plot, &prepared, f64::NEG_INFINITY) {
+                Fit::Missed => {
+                    assert!(hard_missed);
+                    missed += 1;
+                }
+                Fit::Scored(score) => {
+                    assert!(!hard_missed);
+                    assert!((score - measured).abs() < 1e-12, "{score} vs {measured}");
+                }
+                Fit::Below => panic!("nothing is below no floor"),
+            }
+            for target in &prepared.targets {
+                settled += usize::from(!matches!(target.judge(&plot.boundary), Verdict::Near(_)));
+            }
+        }
+        // The test means something: plots are missed, and most verdicts
+        // are settled by the box.
+        assert!(missed > 100 && missed < 4900, "{missed}");
+        assert!(settled > 10_000, "{settled}");
+    }
+
+    #[test]
+    fn a_plot_below_the_floor_is_told_so_only_when_it_is() {
+        use super::super::candidate::testing::scattered;
+        let needs = with_places();
+        let prepared = needs.prepare();
+        let mut below = 0;
+        for plot in scattered(3000) {
+            let Fit::Scored(exact) = needs.score(&plot, &prepared, f64::NEG_INFINITY) else {
+                continue;
+            };
+            for floor in [0.3, 0.5, 0.6, 0.7, exact] {
+                match needs.score(&plot, &prepared, floor) {
+                    Fit::Below => {
+                        assert!(exact < floor, "{exact} below {floor}?");
+                        below += 1;
+                    }
+                    Fit::Scored(score) => assert_eq!(score, exact),
+                    Fit::Missed => panic!("a candidate"),
+                }
+            }
+        }
+        assert!(below > 100, "{below}");
     }
 }

@@ -626,22 +626,22 @@ async fn bad_filters_are_400s_that_say_where_and_why_and_injection_goes_nowhere(
     }
     // Site matching's body: numbers and codes are typed, so text cannot
     // reach the query where a number or a code is wanted. A value of the
-    // wrong type fails the body's decoding: the problem names `body`, not
-    // the field, and says the value, the type wanted, line and column.
+    // wrong type fails the body's decoding: the problem names the field by
+    // its path, and says the value, the type wanted, line and column.
     for (needs, field, says) in [
         (
             r#"{"land_use": ["1340); DROP TABLE plots; --"]}"#,
-            "body",
+            "land_use[0]",
             r#"invalid type: string "1340); DROP TABLE plots; --", expected i32 at line 1 column 43"#,
         ),
         (
             r#"{"min_power_kw": "0 OR 1=1"}"#,
-            "body",
+            "min_power_kw",
             r#"invalid type: string "0 OR 1=1", expected f64 at line 1 column 27"#,
         ),
         (
             r#"{"location_class": ["A' OR '1'='1"]}"#,
-            "body",
+            "location_class[0]",
             "unknown variant `A' OR '1'='1`, expected one of `A`, `B`, `C`",
         ),
         (
