@@ -248,7 +248,10 @@ pub async fn map_page(
         legend: legend(&labels),
         script: page.asset("map.js"),
         maplibre: config["maplibre"].as_str().unwrap_or_default().to_owned(),
-        maplibre_css: config["maplibreCss"].as_str().unwrap_or_default().to_owned(),
+        maplibre_css: config["maplibreCss"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         page: &page,
     };
     let extra = state
