@@ -159,9 +159,9 @@ test('the site finder measures to the company’s own places dropped on the map'
   await page.waitForSelector('#finder-results ol.results > li');
   const first = await page.locator('#finder-results button.result strong').first().textContent();
   assert.match(first, /Kobbervikdalen, felt 2/, 'the plot the place is on comes first');
-  const n = await page.locator('#finder-results ol.results > li').count();
+  const found = await page.locator('#finder-results ol.results > li').count();
   const names = await page.locator('#finder-results button.result strong').allTextContents();
-  assert.ok(n >= 1 && names.every((x) => !/Holmen|Svelvik|Mjøndalen/.test(x)), `only plots within 1 km: ${names}`);
+  assert.ok(found >= 1 && names.every((x) => !/Holmen|Svelvik|Mjøndalen/.test(x)), `only plots within 1 km: ${names}`);
   await page.locator('#finder-results details summary').first().click();
   assert.match(await page.locator('#finder-results ul.reasons').first().textContent(), /Egne steder «Dagens lager»/);
   await shot(page, 'site-finder-places');
