@@ -176,9 +176,9 @@ test('the reserve tab shows the land on offer and its trend', async () => {
   assert.ok(await page.locator('#reserve-content table.bars tbody tr').count() > 3);
   // The demo's history: the trend has a point per quarter of three years.
   assert.ok(await page.locator('#reserve-content circle.trend-dot').count() >= 12);
+  await shot(page, 'map-reserve');
   await page.keyboard.press('ArrowLeft');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-finder', 'tabs move with the arrow keys');
-  await shot(page, 'map-reserve');
   clean(page);
 });
 
