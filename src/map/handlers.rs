@@ -216,8 +216,7 @@ pub async fn map_page(
             .collect(),
         list_url: format!("{base}/collections/plots/items?f=html"),
     };
-    let mut config: Value =
-        serde_json::from_str(&map_config(&page)).map_err(anyhow::Error::from)?;
+    let mut config = map_config(&page);
     let [w, s, e, n] = extent.bbox();
     config["bounds"] = json!([[w, s], [e, n]]);
     config["lang"] = json!(page.lang.tag());

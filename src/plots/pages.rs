@@ -228,8 +228,9 @@ fn badge(labels: &Labels, props: &Value) -> Badge {
 }
 
 /// What the page's map script needs: where MapLibre and the tiles are,
-/// the colours of the statuses, and the configured basemap.
-pub fn map_config(page: &Page) -> String {
+/// and the colours of the statuses (the map page adds its bounds, language
+/// and basemap).
+pub fn map_config(page: &Page) -> serde_json::Value {
     let colours: Vec<_> = STATUS_COLOURS
         .iter()
         .map(|(status, colours)| serde_json::json!([status, colours]))
@@ -242,7 +243,6 @@ pub fn map_config(page: &Page) -> String {
         "layer": "plots",
         "colours": colours,
     })
-    .to_string()
 }
 
 /// The statuses with their colours, for legends.
@@ -298,7 +298,7 @@ pub fn plot(page: &Page, labels: &Labels, feature: &Value) -> askama::Result<Str
         summary,
         sections: sections(labels, props),
         feature: feature.to_string(),
-        map_config: map_config(page),
+        map_config: map_config(page).to_string(),
         map_script: page.asset("pages.js"),
         id: feature["id"].as_str().unwrap_or_default().to_owned(),
     }
@@ -454,7 +454,7 @@ pub fn items(
         prev: link("prev"),
         choices,
         collection: collection.to_string(),
-        map_config: map_config(page),
+        map_config: map_config(page).to_string(),
         map_script: page.asset("pages.js"),
         legend: legend(labels),
     }
