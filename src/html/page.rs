@@ -31,7 +31,7 @@ pub struct Page {
 }
 
 impl Page {
-    /// A page titled by the text `title_key`, in the reader's language.
+    /// A page titled `title`, in the reader's language.
     pub fn new(req: &HttpRequest, base: &str, title: impl Into<String>) -> Self {
         let lang = Lang::of(req);
         let mut switch = url::form_urlencoded::Serializer::new(String::new());

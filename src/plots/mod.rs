@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(handlers::get_plot)
         .service(versions::history::get_history)
         .service(write::import::import_plots)
-        .service(versions::reserve::get_reserve)
+        .service(versions::overview::get_reserve)
         .service(versions::trend::get_reserve_trend)
         .service(write::edit::create_plot)
         .service(write::edit::replace_plot)

@@ -4,6 +4,6 @@
 //! time (the overview at the end of each period).
 
 pub mod history;
+pub mod overview;
 pub mod reserve;
-pub mod reserve_page;
 pub mod trend;

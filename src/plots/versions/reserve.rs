@@ -1,9 +1,9 @@
-//! The overview of the reserve of land: totals (count, m², daa) of the plots
-//! on the register, grouped by land use, location class, locality,
-//! municipality and/or status; now, or at a past date (from the history);
-//! as JSON or CSV, with a link to the same plots as GeoJSON.
+//! The reserve of land: totals (count, m², daa) of the plots on the
+//! register, grouped by land use, location class, locality, municipality
+//! and/or status, now or at a past date (from the history); what an
+//! overview selects, and its wire types. `overview` serves it, `trend`
+//! follows it over time.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
@@ -12,17 +12,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::reserve_page;
-use crate::error::ApiError;
-use crate::html::negotiate::{Form, form};
 use crate::http;
-use crate::http::link::{Link, url_with};
+use crate::http::link::Link;
 use crate::http::params::{QueryParams, list_of};
-use crate::http::{media, problems};
-use crate::plots::catalogue::COLLECTION_ID;
 use crate::plots::catalogue::shown_area;
 use crate::plots::codes::Status;
-use crate::state::AppState;
 
 /// What totals can be grouped by.
 pub const GROUPS: &[&str] = &[
@@ -243,101 +237,4 @@ pub async fn totals(
             }
         })
         .collect())
-}
-
-/// Totals of the land on the register — count, m² and daa — by land use,
-/// location class, locality, municipality and/or status; now or at a past
-/// date; as JSON or CSV (`f=csv`).
-#[utoipa::path(
-    tag = "Plots",
-    params(ReserveQuery),
-    responses(
-        (status = 200, description = "The overview (JSON; CSV with `f=csv`; a page with the reserve over time with `f=html`, for the plots on offer unless `status` says otherwise)", content((Reserve = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        problems::BadQuery,
-        problems::Unavailable,
-    )
-)]
-#[get("/collections/plots/reserve")]
-pub async fn get_reserve(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let mut p = QueryParams::parse(req.query_string());
-    p.check_format(&["json", "csv", "html"]);
-    let html = form(&req) == Form::Html && p.get("f") != Some("csv");
-    // The page is about the land on offer, unless asked otherwise.
-    let default_status: &[&str] = if html { &["available"] } else { &[] };
-    let Selection {
-        group_by,
-        statuses,
-        municipalities,
-    } = Selection::parse(&mut p, default_status);
-    let as_of = p.parsed("as_of", crate::plots::search::request::parse_as_of);
-    let csv = p.get("f") == Some("csv");
-    let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
-    if html {
-        let selection = Selection {
-            group_by,
-            statuses,
-            municipalities,
-        };
-        return reserve_page::respond(&req, &state, &selection, as_of).await;
-    }
-
-    let mut conn = state.conn().await?;
-    let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
-    drop(conn);
-    let total = Group::total(&groups);
-    if csv {
-        let body = to_csv(&group_by, &groups, &total).map_err(anyhow::Error::from)?;
-        return Ok(http::csv::attachment(body, "reserve.csv"));
-    }
-    let base = state.base_url(&req);
-    let this = format!("{base}/collections/{COLLECTION_ID}/reserve");
-    let with = |url: &str, extra: &[(&str, &str)]| url_with(url, &pairs, &["f", "group_by"], extra);
-    let mut links = vec![
-        Link::new(
-            format!("{this}?{}", req.query_string()),
-            "self",
-            media::JSON,
-            "This overview",
-        ),
-        Link::new(
-            with(&this, &[("f", "html")]),
-            "alternate",
-            media::HTML,
-            "The overview as a page, with the reserve over time",
-        ),
-        Link::new(
-            with(&this, &[("group_by", &group_by.join(",")), ("f", "csv")]),
-            "alternate",
-            "text/csv",
-            "This overview as CSV",
-        ),
-    ];
-    links.push(Link::new(
-        with(
-            &format!("{base}/collections/{COLLECTION_ID}/items"),
-            &[("limit", "1000")],
-        ),
-        "items",
-        media::GEOJSON,
-        "These plots as GeoJSON",
-    ));
-    Ok(HttpResponse::Ok().json(Reserve {
-        as_of: as_of.unwrap_or_else(Utc::now),
-        group_by: group_by.iter().map(|g| (*g).to_owned()).collect(),
-        groups,
-        total,
-        links,
-    }))
-}
-
-fn to_csv(group_by: &[&str], groups: &[Group], total: &Group) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(Group::header(group_by))?;
-    for g in groups.iter().chain(std::iter::once(total)) {
-        w.write_record(g.record(group_by))?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
 }

@@ -1,30 +1,132 @@
-//! The reserve of land as a page: the totals of the land on offer by land
-//! use and by ABC location class, as tables with bars, and how the reserve
-//! changed over the last years, as a chart drawn on the server (SVG) with
-//! its numbers in a table beside it. The map's reserve tab shows the same
-//! section (`#reserve-overview`), taken from this page.
+//! The reserve overview, `GET /collections/plots/reserve`, in its three
+//! forms: JSON, CSV, and the page people read — the totals of the land on
+//! offer by land use and by ABC location class as tables with bars, and
+//! how the reserve changed over the last years as a chart drawn on the
+//! server (SVG) with its numbers beside it. The map's reserve tab shows the
+//! same section (`#reserve-overview`), taken from this page.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::{DateTime, Months, Utc};
 
-use super::reserve::{Group, Selection, totals};
+use super::reserve::{Group, Reserve, ReserveQuery, Selection, totals};
 use super::trend::{Step, trend};
 use crate::error::ApiError;
 use crate::html::format;
+use crate::html::negotiate::{Form, form};
 use crate::html::page::{Page, respond as respond_html};
-use crate::http::link::url_with;
+use crate::http;
+use crate::http::link::{Link, url_with};
+use crate::http::params::QueryParams;
+use crate::http::{media, problems};
 use crate::plots::catalogue::COLLECTION_ID;
 use crate::plots::pages::Labels;
 use crate::plots::queries;
 use crate::state::AppState;
+
+/// Totals of the land on the register — count, m² and daa — by land use,
+/// location class, locality, municipality and/or status; now or at a past
+/// date; as JSON or CSV (`f=csv`).
+#[utoipa::path(
+    tag = "Plots",
+    params(ReserveQuery),
+    responses(
+        (status = 200, description = "The overview (JSON; CSV with `f=csv`; a page with the reserve over time with `f=html`, for the plots on offer unless `status` says otherwise)", content((Reserve = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        problems::BadQuery,
+        problems::Unavailable,
+    )
+)]
+#[get("/collections/plots/reserve")]
+pub async fn get_reserve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut p = QueryParams::parse(req.query_string());
+    p.check_format(&["json", "csv", "html"]);
+    let html = form(&req) == Form::Html && p.get("f") != Some("csv");
+    // The page is about the land on offer, unless asked otherwise.
+    let default_status: &[&str] = if html { &["available"] } else { &[] };
+    let Selection {
+        group_by,
+        statuses,
+        municipalities,
+    } = Selection::parse(&mut p, default_status);
+    let as_of = p.parsed("as_of", crate::plots::search::request::parse_as_of);
+    let csv = p.get("f") == Some("csv");
+    let pairs = p.finish(&["group_by", "status", "municipality", "as_of", "f"])?;
+    if html {
+        let selection = Selection {
+            group_by,
+            statuses,
+            municipalities,
+        };
+        return respond(&req, &state, &selection, as_of).await;
+    }
+
+    let mut conn = state.conn().await?;
+    let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
+    drop(conn);
+    let total = Group::total(&groups);
+    if csv {
+        let body = to_csv(&group_by, &groups, &total).map_err(anyhow::Error::from)?;
+        return Ok(http::csv::attachment(body, "reserve.csv"));
+    }
+    let base = state.base_url(&req);
+    let this = format!("{base}/collections/{COLLECTION_ID}/reserve");
+    let with = |url: &str, extra: &[(&str, &str)]| url_with(url, &pairs, &["f", "group_by"], extra);
+    let mut links = vec![
+        Link::new(
+            format!("{this}?{}", req.query_string()),
+            "self",
+            media::JSON,
+            "This overview",
+        ),
+        Link::new(
+            with(&this, &[("f", "html")]),
+            "alternate",
+            media::HTML,
+            "The overview as a page, with the reserve over time",
+        ),
+        Link::new(
+            with(&this, &[("group_by", &group_by.join(",")), ("f", "csv")]),
+            "alternate",
+            "text/csv",
+            "This overview as CSV",
+        ),
+    ];
+    links.push(Link::new(
+        with(
+            &format!("{base}/collections/{COLLECTION_ID}/items"),
+            &[("limit", "1000")],
+        ),
+        "items",
+        media::GEOJSON,
+        "These plots as GeoJSON",
+    ));
+    Ok(HttpResponse::Ok().json(Reserve {
+        as_of: as_of.unwrap_or_else(Utc::now),
+        group_by: group_by.iter().map(|g| (*g).to_owned()).collect(),
+        groups,
+        total,
+        links,
+    }))
+}
+
+fn to_csv(group_by: &[&str], groups: &[Group], total: &Group) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(Group::header(group_by))?;
+    for g in groups.iter().chain(std::iter::once(total)) {
+        w.write_record(g.record(group_by))?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
 
 /// How far back the page shows the reserve.
 const YEARS_BACK: u32 = 3;
 
 /// The page of the reserve for `selection` (its statuses and
 /// municipalities; the page chooses its own groups), now or `as_of`.
-pub async fn respond(
+async fn respond(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     selection: &Selection,
