@@ -169,24 +169,14 @@ impl Eq for Ranked {}
 mod tests {
     use super::*;
     use crate::matching::candidate::FocusAreas;
-    use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
+    use crate::matching::candidate::testing::plot_with;
+    use crate::plots::codes::FocusArea;
 
     fn plot(land_use: i32, area_m2: f64) -> Candidate {
         Candidate {
             area_m2: Some(area_m2),
             land_use,
-            location_class: LocationClass::C,
-            port_distance_m: None,
-            rail_terminal_distance_m: None,
-            motorway_distance_m: None,
-            station_distance_m: None,
-            power_capacity_kw: None,
-            available_from: None,
-            price_nok_per_m2: None,
-            offer_type: OfferType::Sale,
-            contamination: Contamination::None,
-            focus_areas: FocusAreas::default(),
-            boundary: Default::default(),
+            ..plot_with(Default::default())
         }
     }
 
