@@ -73,6 +73,7 @@ test('clicking a plot opens its card; an enquiry is sent and stored', async () =
   const page = await open(`/map?plot=${plot.id}`);
   await mapReady(page, '#map');
   await page.waitForSelector('#card h2');
+  assert.doesNotMatch(await page.locator('#card').textContent(), /\bnull\b|undefined/, 'no left-out part shown as text');
   assert.match(await page.locator('#card h2').textContent(), new RegExp(plot.properties.name.replace(/[()]/g, '.')));
   // Close the card, then click the plot where the map draws it.
   await page.locator('#card .close').click();

@@ -231,14 +231,15 @@ async function openCard(id, { fly = false, enquire = false, match = null } = {})
   }));
   const page = `${config.base}/collections/plots/items/${feature.id}?f=html`;
   const enquiryButton = h('button', { type: 'button', onclick: () => showEnquiry(card.querySelector('.card-body'), { plotId: feature.id, needs: lastNeeds }) }, t('js.enquire'));
-  card.replaceChildren(
+  // `replaceChildren` would write a left-out (null) part as the text "null".
+  card.replaceChildren(...[
     closeButton(),
     h('p', { class: 'mono muted' }, p.reference),
     h('h2', { id: 'card-title', tabindex: '-1' }, p.name, ' ', h('span', { class: `badge status-${p.status}` }, value(p, 'status'))),
     match ? reasonsList(match) : null,
     h('div', { class: 'card-body' }, facts,
       h('p', { class: 'actions' }, enquiryButton, h('a', { class: 'button secondary', href: page }, t('js.factsheet')))),
-  );
+  ].filter((part) => part != null));
   card.setAttribute('aria-labelledby', 'card-title');
   card.querySelector('#card-title').focus({ preventScroll: true });
   if (enquire) enquiryButton.click();
