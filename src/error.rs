@@ -38,8 +38,8 @@ pub const TYPE_RATE_LIMITED: &str = "urn:naeringsareal:problem:rate-limited";
     "type": TYPE_INVALID_PARAMETER,
     "title": "Invalid query parameter",
     "status": 400,
-    "detail": "limit: must be a whole number from 1 to 10000, got `0`",
-    "errors": [{"name": "limit", "reason": "must be a whole number from 1 to 10000, got `0`"}]
+    "detail": "limit: must be a whole number of at least 1, got `0`",
+    "errors": [{"name": "limit", "reason": "must be a whole number of at least 1, got `0`"}]
 }))]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.

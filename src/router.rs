@@ -14,7 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
-use crate::http::media;
+use crate::http::{self, media};
 use crate::matching::candidates::Candidates;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
@@ -125,10 +125,14 @@ pub fn app(
         .route("/assets/{path:.*}", web::get().to(html::assets::serve))
         .route("/api.html", web::get().to(serve_api_docs))
         .default_service(web::to(unknown_route))
+        .wrap(actix_web::middleware::from_fn(
+            http::text::refuse_unstorable,
+        ))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
         .wrap(actix_web::middleware::from_fn(html::errors::as_html))
         .wrap(actix_web::middleware::from_fn(html::i18n::remember_choice))
         .wrap(actix_web::middleware::from_fn(request_id_header))
+        .wrap(actix_web::middleware::from_fn(head_as_get))
         .wrap(TracingLogger::default())
 }
 
@@ -194,17 +198,13 @@ async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// Every method a resource takes (with the right key).
 fn allowed_methods(pattern: &str) -> &'static str {
     match pattern {
-        "/collections/plots/items" => "GET, POST, OPTIONS",
-        "/collections/plots/items/{featureId}" => "GET, PUT, PATCH, DELETE, OPTIONS",
+        "/collections/plots/items" => "GET, HEAD, POST, OPTIONS",
+        "/collections/plots/items/{featureId}" => "GET, HEAD, PUT, PATCH, DELETE, OPTIONS",
         "/collections/plots/import" | "/collections/plots/match" => "POST",
-        "/keys" => "GET, POST",
+        "/keys" | "/enquiries" => "GET, HEAD, POST",
         "/keys/{name}" => "DELETE",
-        "/enquiries" => "GET, POST",
-        "/enquiries/{id}" => "GET, PATCH",
-        "/collections/plots/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}" => {
-            "GET, HEAD"
-        }
-        _ => "GET",
+        "/enquiries/{id}" => "GET, HEAD, PATCH",
+        _ => "GET, HEAD",
     }
 }
 
@@ -238,6 +238,19 @@ fn as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, new).map_into_right_body(),
     ))
+}
+
+/// `HEAD` on every `GET` resource: the request is served as a `GET`, and
+/// the HTTP/1 codec, which saw `HEAD`, sends the status and headers
+/// (`Content-Length` included) without the body (RFC 9110 §9.3.2).
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Puts the request id that every log line of the request carries into the

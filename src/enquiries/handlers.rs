@@ -158,8 +158,9 @@ async fn validate(
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EnquiriesQuery {
-    /// Page size, 1 to 10000; values above the server's maximum (default 1000) are clamped.
-    #[param(minimum = 1, maximum = 10000, example = 50)]
+    /// Page size, at least 1; a larger value than the server's maximum
+    /// (default 1000) is no error and is served as the maximum.
+    #[param(minimum = 1, example = 50)]
     pub limit: Option<u32>,
     /// Opaque position of a page, from a `next` link.
     pub cursor: Option<String>,
@@ -416,7 +417,7 @@ fn not_found(id: Uuid) -> ApiError {
 }
 
 fn parse_id(path: &str) -> Result<Uuid, ApiError> {
-    crate::http::params::parse_id(path, "id", "an enquiry id")
+    crate::http::params::resource_id(path, "enquiry")
 }
 
 /// A status as stored; the CHECK constraint holds the column to the list.

@@ -4,10 +4,12 @@
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::text;
 use crate::crs::Crs;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// Reads a request body of at most `limit` bytes; 413 past it.
 pub async fn read_body(
@@ -53,10 +55,31 @@ pub fn check_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<(), Ap
     }
 }
 
-/// The body as JSON, or 400 saying where it breaks.
+/// The body as JSON, or 400 saying where it breaks. A string holding a
+/// NUL, which text cannot hold, is refused by its path
+/// (`properties.name`), whatever the field.
 pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid("body", format!("is not valid JSON: {e}")))
+    let value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid("body", format!("is not valid JSON: {e}")))?;
+    let unstorable = text::nul_fields(&value);
+    if unstorable.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::InvalidBody(unstorable))
+    }
+}
+
+/// The body as a `T` (as [`parse_json`] reads it): a field that does not
+/// fit is named by its path (`places[2].lat`, `location_class[0]`), a body
+/// that is no `T` at all is said not to be `what`.
+pub fn parse_body<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(parse_json(body)?).map_err(|e| {
+        let (name, reason) = match e.path().to_string().as_str() {
+            "." => ("body".to_owned(), format!("is not {what}: {}", e.inner())),
+            path => (path.to_owned(), e.inner().to_string()),
+        };
+        ApiError::InvalidBody(vec![FieldError::new(name, reason)])
+    })
 }
 
 /// Reads a JSON body of one of the `accepted` media types, of at most

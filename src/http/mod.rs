@@ -1,7 +1,8 @@
 //! The HTTP plumbing every resource shares: media types, links and page
 //! links, request bodies (size limit, content type, JSON), query
 //! parameters, CSV answers, who is calling and the role checks, and the
-//! problem responses the OpenAPI document declares. It knows no resource.
+//! problem responses the OpenAPI document declares, and the refusal of text
+//! PostgreSQL cannot hold. It knows no resource.
 
 pub mod body;
 pub mod caller;
@@ -10,3 +11,4 @@ pub mod link;
 pub mod media;
 pub mod params;
 pub mod problems;
+pub mod text;

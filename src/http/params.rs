@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
 
-/// The largest `limit` a client may ask for; larger values are refused,
-/// values above the server's maximum page size are clamped to it.
+/// The largest page size a server may be configured to serve.
 pub const LIMIT_MAX: u32 = 10_000;
 
 /// The `f` parameter that OGC clients may send to ask for JSON.
@@ -134,21 +133,33 @@ pub fn list_of<T>(
         .collect()
 }
 
-/// A page size: a whole number from 1 to [`LIMIT_MAX`].
+/// A page size: a whole number of at least 1, of any size. OGC API –
+/// Features Part 1 (/req/core/query-param-limit-response) makes a limit
+/// above the maximum no error: it is served as the maximum, so values
+/// above [`LIMIT_MAX`] come back as it (the caller then clamps to the
+/// server's own maximum).
 pub fn parse_limit(value: &str) -> Result<u32, String> {
-    match value.parse::<u32>() {
-        Ok(n) if (1..=LIMIT_MAX).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "must be a whole number from 1 to {LIMIT_MAX}, got `{value}`"
-        )),
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    if !whole || digits.bytes().all(|b| b == b'0') {
+        return Err(format!(
+            "must be a whole number of at least 1, got `{value}`"
+        ));
     }
+    Ok(digits
+        .parse::<u32>()
+        .map_or(LIMIT_MAX, |n| n.min(LIMIT_MAX)))
 }
 
-/// The id in a path segment named `name`, or 400 saying it is not `what`
-/// (a UUID).
-pub fn parse_id(value: &str, name: &str, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(value)
-        .map_err(|_| ApiError::invalid(name, format!("`{value}` is not {what} (a UUID)")))
+/// The id of a resource in a path segment: a UUID. Anything else names no
+/// resource, so it is a 404 (a client asked for something that does not
+/// exist), saying what ids look like.
+pub fn resource_id(value: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value).map_err(|_| {
+        ApiError::NotFound(format!(
+            "there is no {what} `{value}` ({what} ids are UUIDs)"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -172,6 +183,27 @@ mod tests {
         assert!(only_format_param("f=json", &["json"]).is_ok());
         assert!(only_format_param("", &["json"]).is_ok());
         assert!(only_format_param("f=html", &["json"]).is_err());
+    }
+
+    #[test]
+    fn limits_above_the_maximum_are_the_maximum() {
+        assert_eq!(parse_limit("1"), Ok(1));
+        assert_eq!(parse_limit("+7"), Ok(7));
+        assert_eq!(parse_limit("10000"), Ok(LIMIT_MAX));
+        assert_eq!(parse_limit("10001"), Ok(LIMIT_MAX));
+        assert_eq!(parse_limit("99999999999999999999999999"), Ok(LIMIT_MAX));
+        for bad in ["0", "000", "-1", "1.5", "", "+", "ten", "1e3", " 5"] {
+            assert!(parse_limit(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_that_are_not_uuids_name_no_resource() {
+        assert!(resource_id("6f1c2a8e-0000-4000-8000-000000000001", "plot").is_ok());
+        assert!(matches!(
+            resource_id("DRM-0001", "plot"),
+            Err(ApiError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -39,13 +39,13 @@ macro_rules! problems {
 problems! {
     BadQuery = 400, "Unknown or invalid query parameter";
     BadQueryNamed = 400, "Unknown or invalid query parameter, named in `errors`";
-    BadIdOrQuery = 400, "The id is not a UUID, or a query parameter is wrong";
+    BadIdOrQuery = 400, "A query parameter is wrong, or the path holds text that cannot be stored";
     InvalidFeature = 400, "The feature is not valid; every problem is in `errors`";
     Unauthorized = 401, "No valid API key";
     NotAPlanner = 403, "The key may not write";
     NotAnAdmin = 403, "The key is not an admin's";
-    PlotNotFound = 404, "No plot has this id";
-    EnquiryNotFound = 404, "No enquiry has this id";
+    PlotNotFound = 404, "No plot has this id (ids are UUIDs)";
+    EnquiryNotFound = 404, "No enquiry has this id (ids are UUIDs)";
     NoSuchTileMatrixSet = 404, "No tile matrix set has this id";
     PlotEnded = 409, "The plot has ended";
     PlotChanged = 412, "The plot changed since the If-Match version; nothing was written";

@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 use super::role::Role;
 use super::store::{self, KeyInfo};
 use crate::error::{ApiError, Problem};
+use crate::http::body::{check_content_type, parse_body, read_body};
 use crate::http::caller::Admin;
 use crate::http::params::only_format_param;
-use crate::http::problems;
+use crate::http::{media, problems};
 use crate::state::AppState;
 
 /// A key to make.
@@ -54,6 +55,9 @@ pub async fn list_keys(
     Ok(HttpResponse::Ok().json(store::list(&mut conn).await?))
 }
 
+/// The largest body a new key is sent in.
+const MAX_BODY_BYTES: usize = 4096;
+
 /// Makes an API key. The answer holds the key: it is shown this once.
 #[utoipa::path(
     tag = "Keys",
@@ -63,6 +67,8 @@ pub async fn list_keys(
         (status = 201, description = "The key", body = CreatedKey),
         (status = 400, description = "The name or role is not valid", body = Problem, content_type = "application/problem+json"),
         problems::ForAdmins,
+        problems::TooLarge,
+        problems::NotJson,
         (status = 409, description = "The name is taken (names are never reused)", body = Problem, content_type = "application/problem+json"),
         problems::Unavailable,
     )
@@ -70,9 +76,15 @@ pub async fn list_keys(
 #[post("/keys")]
 pub async fn create_key(
     Admin(by): Admin,
+    req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<NewKey>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    check_content_type(&req, &[media::JSON])?;
+    let body: NewKey = parse_body(
+        &read_body(&req, payload, MAX_BODY_BYTES).await?,
+        "a new key",
+    )?;
     store::check_name(&body.name).map_err(|reason| ApiError::invalid("name", reason))?;
     let mut conn = state.conn().await?;
     let (key, info) = store::create(&mut conn, &body.name, body.role).await?;

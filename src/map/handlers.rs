@@ -14,12 +14,13 @@ use strum::VariantNames;
 use crate::error::ApiError;
 use crate::html::i18n::Lang;
 use crate::html::page::{Page, respond_with};
-use crate::http::params::{QueryParams, list_of, parse_id};
+use crate::http::params::{QueryParams, list_of};
 use crate::http::{media, problems};
 use crate::plots::codes::{LocationClass, Status};
 use crate::plots::pages::{Labels, legend, map_config};
 use crate::plots::queries;
 use crate::state::AppState;
+use uuid::Uuid;
 
 /// The map page's own parameters: the filter panel's fields as a person
 /// fills them in (areas in daa, distances in km), and a plot to open.
@@ -167,9 +168,9 @@ pub async fn map_page(
             })
         })
         .unwrap_or_default();
-    if let Some(plot) = p.get("plot").map(str::to_owned) {
-        parse_id(&plot, "plot", "a plot id")?;
-    }
+    p.parsed("plot", |v| {
+        Uuid::parse_str(v).map_err(|_| format!("`{v}` is not a plot id (a UUID)"))
+    });
     p.finish(MAP_PARAMS)?;
 
     let mut conn = state.conn().await?;

@@ -7,8 +7,8 @@ use super::candidate::Candidate;
 use super::candidates::Candidates;
 use super::needs::{Needs, echo};
 use crate::crs::Crs;
-use crate::error::{ApiError, FieldError};
-use crate::http::body::{check_content_type, read_body};
+use crate::error::ApiError;
+use crate::http::body::{check_content_type, parse_body, read_body};
 use crate::http::{media, problems};
 use crate::plots::queries;
 use crate::plots::wire::PlotFeature;
@@ -82,23 +82,5 @@ pub async fn match_plots(
 /// The statement of needs in `body`; a field that is not valid is named by
 /// its path (`places[2].lat`, `location_class[0]`), the rest is the body's.
 fn parse_needs(body: &[u8]) -> Result<Needs, ApiError> {
-    let refused =
-        |name: String, reason: String| ApiError::InvalidBody(vec![FieldError::new(name, reason)]);
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let needs: Needs = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        match e.path().to_string().as_str() {
-            "." => refused(
-                "body".to_owned(),
-                format!("is not a statement of needs: {}", e.inner()),
-            ),
-            path => refused(path.to_owned(), e.inner().to_string()),
-        }
-    })?;
-    json.end().map_err(|e| {
-        refused(
-            "body".to_owned(),
-            format!("is not a statement of needs: {e}"),
-        )
-    })?;
-    Ok(needs)
+    parse_body(body, "a statement of needs")
 }

@@ -18,7 +18,7 @@ use crate::html::negotiate::{Form, form};
 use crate::html::page::{Page, respond};
 use crate::http::caller::Caller;
 use crate::http::link::{Link, rel};
-use crate::http::params::{FormatParam, QueryParams, only_format_param, parse_id};
+use crate::http::params::{FormatParam, QueryParams, only_format_param, resource_id};
 use crate::http::{media, problems};
 use crate::ogc::wire::{Collection, Extent, SpatialExtent, TemporalExtent};
 use crate::state::AppState;
@@ -212,9 +212,9 @@ pub async fn get_plot(
     feature_response(HttpResponse::Ok(), &base, plot, crs)
 }
 
-/// The path's feature id, or 400.
+/// The path's feature id, or 404: an id that is not a UUID names no plot.
 pub fn parse_feature_id(path: &str) -> Result<Uuid, ApiError> {
-    parse_id(path, "featureId", "a plot id")
+    resource_id(path, "plot")
 }
 
 /// A plot's entity tag: its id and version. Strong: the representation of a

@@ -3,7 +3,7 @@
 //! TileJSON and MapLibre style that web maps start from.
 
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, route, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use serde_json::{Value, json};
 
 use super::cache::{Encoded, TileCache, TileKey};
@@ -189,11 +189,7 @@ const STYLE: &str = "application/vnd.mapbox.style+json";
         problems::Unavailable,
     )
 )]
-#[route(
-    "/collections/plots/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
-    method = "GET",
-    method = "HEAD"
-)]
+#[get("/collections/plots/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}")]
 pub async fn get_tile(
     req: HttpRequest,
     caller: Caller,

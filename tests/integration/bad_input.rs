@@ -156,7 +156,7 @@ async fn bad_input_is_refused_with_the_right_status_and_reason_and_changes_nothi
         Case { what: "a new id", request: patch(json!({"id": "9b2f6a53-3c1e-4a57-9a69-7d0c5f1f8e01"})), status: 400, says: "id cannot change" },
         Case { what: "an ended plot", request: patch_with(&ended_id, Some("\"x-1\""), json!({"properties": {"name": "X"}})), status: 409, says: "ended" },
         Case { what: "no such plot", request: patch_with("9b2f6a53-3c1e-4a57-9a69-7d0c5f1f8e01", Some("\"x-1\""), json!({})), status: 404, says: "no plot with id" },
-        Case { what: "not a plot id", request: patch_with("DRM-0001", Some("\"x-1\""), json!({})), status: 400, says: "not a plot id" },
+        Case { what: "not a plot id", request: patch_with("DRM-0001", Some("\"x-1\""), json!({})), status: 404, says: "plot ids are UUIDs" },
         Case { what: "a patch that is not an object", request: patch(json!([{"op": "replace"}])), status: 400, says: "JSON object" },
         Case { what: "a JSON Patch media type", request: TestRequest::patch().uri(&format!("/collections/plots/items/{id}")).insert_header(bearer(&kari)).insert_header(("content-type", "application/json-patch+json")).insert_header(("if-match", etag.as_str())).set_payload("[]").to_request(), status: 415, says: "application/merge-patch+json" },
         Case { what: "a patch that breaks a rule", request: patch(json!({"properties": {"land_use_status": "planned", "name": ""}})), status: 400, says: "properties.name: must not be blank" },

@@ -139,6 +139,90 @@ async fn gdal_reads_every_plot_across_pages_from_the_real_binary() {
     assert!(server.stop().0.success(), "a graceful stop exits 0");
 }
 
+/// Every GET operation of the OpenAPI document, its path parameters
+/// filled with values that name a demo resource.
+fn every_get_path(plot: &str) -> Vec<String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(&naeringsareal::router::openapi_json()).unwrap();
+    let values = [
+        ("{featureId}", plot),
+        ("{tileMatrixSetId}", "WebMercatorQuad"),
+        ("{tileMatrix}", "12"),
+        ("{tileRow}", "1195"),
+        ("{tileCol}", "2164"),
+        ("{id}", "6f1c2a8e-0000-4000-8000-000000000001"),
+        ("{name}", "nobody"),
+    ];
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, item)| item.get("get").is_some())
+        .map(|(path, _)| {
+            let filled = values
+                .iter()
+                .fold(path.clone(), |p, (name, value)| p.replace(name, value));
+            assert!(
+                !filled.contains('{'),
+                "a value for each parameter of {path}"
+            );
+            filled
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn head_answers_every_get_resource_as_get_does_without_a_body() {
+    let db = TestDb::new().await;
+    run(&db, &["migrate"]);
+    run(&db, &["seed-demo"]);
+    let server = Server::start(&db).await;
+    let plot = crate::common::id_of(&db, "DRM-0001").await;
+    let client = reqwest::Client::new();
+    let paths = every_get_path(&plot);
+    assert!(paths.len() >= 20, "{paths:?}");
+    for path in paths
+        .iter()
+        .map(String::as_str)
+        .chain(["/api.html", "/collections/plots/items?f=html"])
+    {
+        let url = format!("{}{path}", server.base);
+        let get = client.get(&url).send().await.unwrap();
+        let head = client.head(&url).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {path}");
+        // (reqwest's content_length() is the body's size, 0 for any HEAD.)
+        let names = [
+            "content-type",
+            "content-length",
+            "etag",
+            "cache-control",
+            "content-crs",
+            "link",
+        ];
+        for name in names {
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "HEAD {path}: {name}"
+            );
+        }
+        let length = get.headers().get("content-length").cloned();
+        let body = get.bytes().await.unwrap();
+        if let Some(length) = length {
+            assert_eq!(
+                length.to_str().unwrap(),
+                body.len().to_string(),
+                "GET {path}"
+            );
+        }
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
+    assert!(server.stop().0.success());
+}
+
 fn tempfile_path(name: &str) -> String {
     std::env::temp_dir()
         .join(format!("naer-{}-{name}", uuid::Uuid::new_v4().simple()))

@@ -631,7 +631,7 @@ async fn only_planners_read_and_change_enquiries() {
     )
     .await;
     assert_eq!(put.status, 405);
-    assert_eq!(put.header("allow"), Some("GET, POST"));
+    assert_eq!(put.header("allow"), Some("GET, HEAD, POST"));
     let delete = send(
         &app,
         TestRequest::delete()
@@ -641,7 +641,7 @@ async fn only_planners_read_and_change_enquiries() {
     )
     .await;
     assert_eq!(delete.status, 405);
-    assert_eq!(delete.header("allow"), Some("GET, PATCH"));
+    assert_eq!(delete.header("allow"), Some("GET, HEAD, PATCH"));
 }
 
 #[actix_web::test]
@@ -876,12 +876,12 @@ async fn planners_take_answer_close_and_reopen_an_enquiry_and_every_step_is_reco
     .await;
     assert_eq!(missing.status, 404);
     let bad_id = send(&app, get_as(&kari, "/enquiries/DRM-0001")).await;
-    assert_eq!(bad_id.status, 400);
+    assert_eq!(bad_id.status, 404);
     assert!(
         bad_id.json()["detail"]
             .as_str()
             .unwrap()
-            .contains("id: `DRM-0001` is not an enquiry id")
+            .contains("there is no enquiry `DRM-0001` (enquiry ids are UUIDs)")
     );
 }
 

@@ -15,7 +15,6 @@ async fn bad_query_parameters_are_400_naming_each_one() {
     let cases = [
         ("/collections/plots/items?colour=red", "colour"),
         ("/collections/plots/items?limit=0", "limit"),
-        ("/collections/plots/items?limit=10001", "limit"),
         ("/collections/plots/items?bbox=10,59,11", "bbox"),
         ("/collections/plots/items?bbox=10.2,91,10.3,92", "bbox"),
         ("/collections/plots/items?status=free", "status"),
@@ -30,7 +29,6 @@ async fn bad_query_parameters_are_400_naming_each_one() {
         ("/collections/plots/items?limit=5&limit=6", "limit"),
         ("/collections?limit=5", "limit"),
         ("/conformance?x=1", "x"),
-        ("/collections/plots/items/not-a-uuid", "featureId"),
     ];
     for (uri, parameter) in cases {
         let answer = get(&app, uri).await;
@@ -44,6 +42,47 @@ async fn bad_query_parameters_are_400_naming_each_one() {
         assert!(
             problem["detail"].as_str().unwrap().starts_with(parameter),
             "{uri}: {problem}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_limit_above_the_maximum_is_served_as_the_maximum() {
+    // OGC API – Features Part 1, /req/core/query-param-limit-response.
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let all = get(&app, "/collections/plots/items?limit=1000")
+        .await
+        .json();
+    for limit in ["10001", "4294967296", "99999999999999999999999999999"] {
+        let answer = get(&app, &format!("/collections/plots/items?limit={limit}")).await;
+        assert_eq!(answer.status, 200, "limit={limit}");
+        let page = answer.json();
+        assert_eq!(
+            page["numberReturned"], all["numberReturned"],
+            "limit={limit}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_id_that_is_not_a_uuid_names_no_plot() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    for uri in [
+        "/collections/plots/items/not-a-uuid",
+        "/collections/plots/items/DRM-0001",
+        "/collections/plots/items/not-a-uuid?f=json",
+    ] {
+        let answer = get(&app, uri).await;
+        assert_eq!(answer.status, 404, "{uri}");
+        assert_eq!(answer.content_type(), "application/problem+json", "{uri}");
+        assert!(
+            answer.json()["detail"]
+                .as_str()
+                .unwrap()
+                .contains("plot ids are UUIDs"),
+            "{uri}"
         );
     }
 }
@@ -85,11 +124,11 @@ async fn unknown_routes_and_methods_are_problems_too() {
     .await;
     assert_eq!(put.status, 405);
     assert_eq!(put.content_type(), "application/problem+json");
-    assert_eq!(put.header("allow"), Some("GET, POST, OPTIONS"));
+    assert_eq!(put.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
 
     let post = send(&app, TestRequest::post().uri("/conformance").to_request()).await;
     assert_eq!(post.status, 405);
-    assert_eq!(post.header("allow"), Some("GET"));
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
 }
 
 #[actix_web::test]

@@ -224,17 +224,17 @@ async fn keys_roles_and_options() {
         r.to_request()
     };
     let public = send(&app, options(None, "/collections/plots/items")).await;
-    assert_eq!(public.header("allow"), Some("GET, OPTIONS"));
+    assert_eq!(public.header("allow"), Some("GET, HEAD, OPTIONS"));
     let planner = send(&app, options(Some(&kari), "/collections/plots/items")).await;
-    assert_eq!(planner.header("allow"), Some("GET, POST, OPTIONS"));
+    assert_eq!(planner.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
     let item = "/collections/plots/items/9b2f6a53-3c1e-4a57-9a69-7d0c5f1f8e01";
     let planner = send(&app, options(Some(&kari), item)).await;
     assert_eq!(
         planner.header("allow"),
-        Some("GET, PUT, PATCH, DELETE, OPTIONS")
+        Some("GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
     );
     let public = send(&app, options(None, item)).await;
-    assert_eq!(public.header("allow"), Some("GET, OPTIONS"));
+    assert_eq!(public.header("allow"), Some("GET, HEAD, OPTIONS"));
 
     // 401 carries the challenge.
     let anonymous = send(&app, TestRequest::get().uri("/keys").to_request()).await;

@@ -28,8 +28,9 @@ use crate::plots::codes::{
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
-    /// Page size, 1 to 10000; values above the server's maximum (default 1000) are clamped.
-    #[param(minimum = 1, maximum = 10000, example = 100)]
+    /// Page size, at least 1; a larger value than the server's maximum
+    /// (default 1000) is no error and is served as the maximum.
+    #[param(minimum = 1, example = 100)]
     pub limit: Option<u32>,
     /// Only plots that intersect this box: `west,south,east,north` in CRS84
     /// (longitude, latitude) or in `bbox-crs`, in that CRS's axis order
@@ -592,7 +593,9 @@ mod tests {
     fn limit_defaults_clamps_and_refuses() {
         assert_eq!(parse("").unwrap().limit, 10);
         assert_eq!(parse("limit=5000").unwrap().limit, 1000);
-        for bad in ["limit=0", "limit=10001", "limit=-1", "limit=ten"] {
+        assert_eq!(parse("limit=10001").unwrap().limit, 1000);
+        assert_eq!(parse("limit=1000000000000000000000").unwrap().limit, 1000);
+        for bad in ["limit=0", "limit=-1", "limit=ten"] {
             let errors = parse(bad).unwrap_err();
             assert_eq!(errors[0].0, "limit", "{bad}");
         }

@@ -424,14 +424,14 @@ pub async fn delete_plot(
 #[utoipa::path(
     tag = "Plots",
     responses((status = 204, description = "`Allow` lists the methods the caller may use",
-        headers(("Allow" = String, description = "e.g. `GET, OPTIONS`, or with a planner's key `GET, POST, OPTIONS`")))),
+        headers(("Allow" = String, description = "e.g. `GET, HEAD, OPTIONS`, or with a planner's key `GET, HEAD, POST, OPTIONS`")))),
 )]
 #[route("/collections/plots/items", method = "OPTIONS")]
 pub async fn items_options(caller: Caller) -> HttpResponse {
     allow(if caller.is_planner() {
-        "GET, POST, OPTIONS"
+        "GET, HEAD, POST, OPTIONS"
     } else {
-        "GET, OPTIONS"
+        "GET, HEAD, OPTIONS"
     })
 }
 
@@ -440,14 +440,14 @@ pub async fn items_options(caller: Caller) -> HttpResponse {
     tag = "Plots",
     params(("featureId" = Uuid, Path, description = "The plot's id")),
     responses((status = 204, description = "`Allow` lists the methods the caller may use",
-        headers(("Allow" = String, description = "e.g. `GET, OPTIONS`, or with a planner's key `GET, PUT, PATCH, DELETE, OPTIONS`")))),
+        headers(("Allow" = String, description = "e.g. `GET, HEAD, OPTIONS`, or with a planner's key `GET, HEAD, PUT, PATCH, DELETE, OPTIONS`")))),
 )]
 #[route("/collections/plots/items/{featureId}", method = "OPTIONS")]
 pub async fn item_options(caller: Caller) -> HttpResponse {
     allow(if caller.is_planner() {
-        "GET, PUT, PATCH, DELETE, OPTIONS"
+        "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
     } else {
-        "GET, OPTIONS"
+        "GET, HEAD, OPTIONS"
     })
 }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::contact::{check_email, check_phone};
 use crate::error::FieldError;
+use crate::http::text::nul_fields;
 use crate::plots::catalogue::{self, Check};
 use crate::plots::codes::Status;
 
@@ -60,7 +61,9 @@ impl PlotInput {
 
 /// Checks a GeoJSON Feature. `land_uses` are the codes the registry knows.
 pub fn check_feature(feature: &Value, land_uses: &[i32]) -> Result<PlotInput, Vec<FieldError>> {
-    let mut errors = Vec::new();
+    // Text PostgreSQL cannot hold, wherever it is (an import's features
+    // come here without passing `parse_json`).
+    let mut errors = nul_fields(feature);
     let Some(object) = feature.as_object() else {
         return Err(vec![FieldError::new(
             "feature",
