@@ -18,4 +18,5 @@ mod proximity;
 mod reserve;
 mod sorting;
 mod tiles;
+mod unstorable;
 mod writes;

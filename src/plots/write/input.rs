@@ -63,7 +63,11 @@ impl PlotInput {
 pub fn check_feature(feature: &Value, land_uses: &[i32]) -> Result<PlotInput, Vec<FieldError>> {
     // Text PostgreSQL cannot hold, wherever it is (an import's features
     // come here without passing `parse_json`).
-    let mut errors = nul_fields(feature);
+    let unstorable = nul_fields(feature);
+    if !unstorable.is_empty() {
+        return Err(unstorable);
+    }
+    let mut errors = Vec::new();
     let Some(object) = feature.as_object() else {
         return Err(vec![FieldError::new(
             "feature",
