@@ -6,6 +6,8 @@ DROP TABLE IF EXISTS plots;
 DROP FUNCTION IF EXISTS plots_refuse_delete();
 DROP FUNCTION IF EXISTS plots_record_version();
 DROP FUNCTION IF EXISTS plots_derive();
+-- Left by reverting 2026-12-02-000008 (see its down.sql).
+DROP FUNCTION IF EXISTS plots_shown_area();
 DROP FUNCTION IF EXISTS nearest_reference_place(geometry, text);
 DROP FUNCTION IF EXISTS is_cadastral_unit_list(text[]);
 DROP TABLE IF EXISTS reference_places;

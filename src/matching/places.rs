@@ -210,12 +210,15 @@ pub struct Target {
 impl Target {
     pub fn new(place: &Place) -> Self {
         let limit = place.limit_m();
-        // The score is 0 from `reach` on; a hard place is missed past its limit.
-        let reach = if place.is_hard() {
-            limit
-        } else {
-            limit + limit.max(1.0)
-        };
+        // The score is 0 from `reach` on; a hard place is missed past its
+        // limit. Half a metre more: a distance is judged in whole metres,
+        // as the reasons show it.
+        let reach = 0.5
+            + if place.is_hard() {
+                limit
+            } else {
+                limit + limit.max(1.0)
+            };
         let at = Point::new(place.lon, place.lat);
         // A margin of 1 % and 1e-4° (about 10 m), for a great-circle edge
         // that bows out of its ends' box and for the sphere's bounds.
@@ -283,8 +286,9 @@ impl Target {
         Verdict::Near(0.0)
     }
 
-    /// The exact distance, in metres.
+    /// The distance in whole metres, as the reasons show it: the figure
+    /// judged against the limit is the figure shown.
     pub fn distance_m(&self, boundary: &Boundary) -> f64 {
-        boundary.distance_m(self.at)
+        boundary.distance_m(self.at).round()
     }
 }

@@ -594,9 +594,15 @@ pub fn round(value: f64, decimals: i32) -> f64 {
     (value * factor).round() / factor
 }
 
-/// The area as shown: m² to 0.1, and daa to 0.01.
+/// The area as shown: m² to 0.1 (as it is stored), and daa to 0.01, half
+/// away from zero as in decimal arithmetic (and PostgreSQL's `round` in the
+/// tiles): counted in whole tenths of a m², so that 12 345.0 m² is 12.35
+/// daa, not the 12.34 that rounding the double nearest 12.345 gives.
 pub fn shown_area(area_m2: f64) -> (f64, f64) {
-    (round(area_m2, 1), round(area_m2 / 1000.0, 2))
+    let tenths = (area_m2 * 10.0).round();
+    // Whole tenths over 100 are exact at the halves: k.5 is a double.
+    let hundredths_of_daa = (tenths / 100.0).round();
+    (tenths / 10.0, hundredths_of_daa / 100.0)
 }
 
 #[cfg(test)]
@@ -630,6 +636,10 @@ mod tests {
     #[test]
     fn rounding_is_as_shown() {
         assert_eq!(shown_area(12_345.678), (12_345.7, 12.35));
+        assert_eq!(shown_area(12_345.0), (12_345.0, 12.35));
+        assert_eq!(shown_area(12_344.96), (12_345.0, 12.35));
+        assert_eq!(shown_area(12_344.9), (12_344.9, 12.34));
+        assert_eq!(shown_area(1_005.0), (1_005.0, 1.01));
         assert_eq!(round(0.12345, 3), 0.123);
     }
 }

@@ -451,6 +451,30 @@ fn assert_same_schema(expected: &[SchemaItem], got: &[SchemaItem], why: &str) {
     panic!("{why}\nmissing:\n{missing}new or changed:\n{new}");
 }
 
+/// `schema` without what reverting 2026-12-02-000008 (the area stored as
+/// shown) cannot undo in place: PostgreSQL 15 cannot make the area a
+/// generated column again where it was (see its down.sql), so once it has
+/// run, the area stays a plain column kept by a trigger, whichever
+/// migrations are reverted after it. The column itself is still compared
+/// (its place and type), only not how it is filled.
+fn without_what_cannot_go_back(mut schema: Vec<SchemaItem>) -> Vec<SchemaItem> {
+    schema.retain(|i| {
+        !matches!(
+            (i.kind.as_str(), i.name.as_str()),
+            ("trigger", "plots.plots_shown_area") | ("function", "plots_shown_area()")
+        )
+    });
+    for item in &mut schema {
+        if item.kind == "column"
+            && item.name == "plots.area_m2"
+            && let Some(at) = item.definition.find(" generated always as ")
+        {
+            item.definition.truncate(at);
+        }
+    }
+    schema
+}
+
 #[actix_web::test]
 async fn migrations_go_down_and_up_again_to_the_same_schema() {
     let db = TestDb::new().await;
@@ -513,8 +537,8 @@ async fn migrations_go_down_and_up_again_to_the_same_schema() {
         // the end it is the schema we started from.
         for (version, left_by_reverting_it) in down.iter().rev() {
             assert_same_schema(
-                &schema_of(&mut conn),
-                left_by_reverting_it,
+                &without_what_cannot_go_back(schema_of(&mut conn)),
+                &without_what_cannot_go_back(left_by_reverting_it.clone()),
                 &format!(
                     "reverting {version} left another schema than the migrations before it make"
                 ),

@@ -403,7 +403,7 @@ async fn a_farthest_distance_excludes_the_plots_farther_as_postgis_measures() {
     let near = |max: f64| -> Vec<String> {
         let mut ids: Vec<String> = measured
             .iter()
-            .filter(|m| m.distance <= max)
+            .filter(|m| m.distance.round() <= max)
             .map(|m| m.id.to_string())
             .collect();
         ids.sort();
@@ -415,20 +415,14 @@ async fn a_farthest_distance_excludes_the_plots_farther_as_postgis_measures() {
         assert!(!ids.is_empty() && ids.len() < measured.len(), "{max}");
         assert_eq!(ids, near(max), "{max}");
     }
-    // Half a metre either side of a plot's distance decides it.
+    // Distances are judged in whole metres, as the reasons show them: a
+    // plot is within the distance shown for it, and not a metre less.
     let sixth = &measured[5];
     assert!(sixth.distance > 100.0, "{sixth:?}");
     let id = sixth.id.to_string();
-    assert!(
-        matched(&app, &within(sixth.distance + 0.5))
-            .await
-            .contains(&id)
-    );
-    assert!(
-        !matched(&app, &within(sixth.distance - 0.5))
-            .await
-            .contains(&id)
-    );
+    let shown = sixth.distance.round();
+    assert!(matched(&app, &within(shown)).await.contains(&id));
+    assert!(!matched(&app, &within(shown - 1.0)).await.contains(&id));
     // The reasons say how far each plot is from the unnamed place.
     let body = send(&app, match_request(&within(5000.0))).await.json();
     for feature in body["features"].as_array().unwrap() {
@@ -442,7 +436,7 @@ async fn a_farthest_distance_excludes_the_plots_farther_as_postgis_measures() {
         assert_eq!(reasons[0]["met"], true);
         assert_eq!(
             reasons[0]["detail"],
-            format!("places[0]: {distance:.0} m (at most 5000)")
+            format!("places[0]: {} m (at most 5000)", distance.round())
         );
     }
 }

@@ -34,7 +34,9 @@ pub struct Near {
     pub within_m: Option<f64>,
 }
 
-/// The geodesic distance in metres from a plot's boundary to a point.
+/// The geodesic distance in metres from a plot's boundary to a point, to
+/// 0.1 m as it is shown: `within_m`, the order and the cursor compare the
+/// figure the client sees.
 #[derive(Debug, Clone, Copy)]
 pub struct DistanceTo {
     lon: f64,
@@ -55,11 +57,11 @@ impl QueryId for DistanceTo {
 }
 impl QueryFragment<Pg> for DistanceTo {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(");
+        out.push_sql("round(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(");
         out.push_bind_param::<Double, _>(&self.lon)?;
         out.push_sql(", ");
         out.push_bind_param::<Double, _>(&self.lat)?;
-        out.push_sql("), 4326)::geography)");
+        out.push_sql("), 4326)::geography)::numeric, 1)::float8");
         Ok(())
     }
 }
@@ -101,7 +103,8 @@ pub async fn list_near(
     };
     loop {
         let radius_now = radius.min(MAX_RADIUS_M);
-        let (w, s, e, n) = search_box(near, radius_now);
+        // A plot 0.05 m beyond the radius is shown at it.
+        let (w, s, e, n) = search_box(near, radius_now + 0.05);
         let mut query = filtered(filter)
             .select((geometry_json(crs), PlotRow::as_select(), distance))
             .filter(st_intersects::<Geometry, _, _>(
