@@ -40,7 +40,7 @@ pub async fn describe_collection(
                       with land use, planning status, location class, price and terms, power, \
                       access and constraints. Ended plots (sold, withdrawn) are not listed. \
                       The temporal extent and the `datetime` parameter refer to `updated_at`, \
-                      the time of each plot's last change."
+                      the instant of each plot's last change (when its current version was made)."
             .to_owned(),
         item_type: "feature".to_owned(),
         extent: Extent {

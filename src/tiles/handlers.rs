@@ -17,7 +17,7 @@ use crate::http::{media, problems};
 use crate::plots::catalogue::{self, COLLECTION_ID};
 use crate::plots::codes;
 use crate::plots::search::query::PlotFilter;
-use crate::plots::search::request::{FILTER_PARAMS, parse_filter};
+use crate::plots::search::request::{FILTER_PARAMS, FilterQuery, parse_filter};
 use crate::state::AppState;
 
 /// The tile matrix sets the tiles are cut in.
@@ -107,7 +107,7 @@ pub async fn list_tilesets(
 /// into the template.
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FormatParam),
+    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery, FormatParam),
     responses(
         (status = 200, description = "The tileset", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,
@@ -179,6 +179,8 @@ const STYLE: &str = "application/vnd.mapbox.style+json";
         ("tileMatrix" = u32, Path, description = "The zoom level, 0 to 22"),
         ("tileRow" = u32, Path, description = "The row (y), from the north"),
         ("tileCol" = u32, Path, description = "The column (x), from the west"),
+        FilterQuery,
+        ("f" = Option<String>, Query, description = "`mvt`, the only format"),
     ),
     responses(
         (status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile",
@@ -271,7 +273,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 /// A TileJSON 3.0.0 document of the plots' tiles (with the filters given).
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`")),
+    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,
@@ -316,7 +318,7 @@ pub async fn get_tilejson(
 /// plot filled and outlined in its status's colour.
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`")),
+    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery),
     responses(
         (status = 200, description = "MapLibre style v8", body = Object, content_type = "application/vnd.mapbox.style+json"),
         problems::BadQueryNamed,

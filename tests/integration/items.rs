@@ -240,6 +240,61 @@ async fn datetime_filters_on_the_last_update() {
     assert_eq!(before["numberReturned"], OPEN_DEMO_PLOTS - 1);
 }
 
+/// The collection's temporal extent spans the very instants `datetime`
+/// filters on: the `updated_at` of the plots it lists (an unpublished
+/// plot's change moves neither).
+#[actix_web::test]
+async fn the_temporal_extent_spans_the_updated_at_that_datetime_filters() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    diesel::sql_query(
+        "UPDATE plots SET published = false, name = 'Skjult' WHERE reference = 'DRM-0002'",
+    )
+    .execute(&mut db.conn().await)
+    .await
+    .unwrap();
+    let collection = get(&app, "/collections/plots").await.json();
+    let interval = &collection["extent"]["temporal"]["interval"][0];
+    let (first, last) = (interval[0].as_str().unwrap(), interval[1].as_str().unwrap());
+    let page = get(&app, "/collections/plots/items?limit=100").await.json();
+    let mut updated: Vec<chrono::DateTime<chrono::Utc>> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["properties"]["updated_at"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    updated.sort();
+    let parse = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert_eq!(parse(first), updated[0], "{interval}");
+    assert_eq!(parse(last), *updated.last().unwrap(), "{interval}");
+    let count = |datetime: String| {
+        let app = &app;
+        async move {
+            let uri = format!(
+                "/collections/plots/items?limit=100&datetime={}",
+                datetime.replace('+', "%2B")
+            );
+            get(app, &uri).await.json()["numberReturned"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    let all = page["numberReturned"].as_u64().unwrap();
+    assert_eq!(count(format!("{first}/{last}")).await, all);
+    let just_before = (parse(first) - chrono::Duration::microseconds(1)).to_rfc3339();
+    assert_eq!(count(format!("../{just_before}")).await, 0);
+    assert!(
+        count(first.to_owned()).await >= 1,
+        "the first instant itself"
+    );
+}
+
 #[actix_web::test]
 async fn geometry_is_rfc7946_lon_lat_counter_clockwise_seven_decimals() {
     let db = TestDb::with_demo().await;

@@ -47,8 +47,11 @@ pub struct ItemsQuery {
     /// answer says it in `Content-Crs`. Metres are written with 2 decimals, degrees with 7.
     #[param(example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
     pub crs: Option<String>,
-    /// Plots last updated at this instant or in this interval (RFC 3339
-    /// date-time or date; intervals `start/end`, open ends as `..`).
+    /// Plots whose `updated_at` — the instant of their last change, when
+    /// their current version was made, as each plot shows it — is this
+    /// instant or in this interval (RFC 3339 date-time or date, a date
+    /// meaning that whole day; intervals `start/end`, open ends as `..`).
+    /// The collection's temporal extent spans the same instants.
     #[param(example = "2026-01-01T00:00:00Z/..")]
     pub datetime: Option<String>,
     /// Opaque position of a page, from a `next` or `prev` link.
@@ -395,6 +398,21 @@ pub const FILTER_PARAMS: &[&str] = &[
     "filter-lang",
     "filter-crs",
 ];
+
+/// The parameters that select plots ([`FILTER_PARAMS`]) for the OpenAPI
+/// document, documented as the items listing documents them.
+pub struct FilterQuery;
+
+impl IntoParams for FilterQuery {
+    fn into_params(
+        parameter_in_provider: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        ItemsQuery::into_params(parameter_in_provider)
+            .into_iter()
+            .filter(|p| FILTER_PARAMS.contains(&p.name.as_str()))
+            .collect()
+    }
+}
 
 /// A value of a code list.
 fn code<T: FromStr + VariantNames>(value: &str) -> Result<T, String> {
