@@ -85,3 +85,50 @@ ensure_browser() {
     (cd tests/browser && npm ci --no-audit --no-fund --silent)
   fi
 }
+
+# The real service (debug build) on a throwaway database with the demo data
+# and a planner key, for the end-to-end tests of scripts/browser-test.sh and
+# scripts/client-test.sh. Needs ensure_postgis first. `start_service NAME`
+# builds the binary, makes the database naer_NAME_<pid>, serves on a free
+# port and sets SERVICE_URL, PLANNER_KEY and SERVICE_LOG; the service and its
+# database go when the script exits (stop_service, trapped on EXIT).
+start_service() {
+  local name=$1 target=${CARGO_TARGET_DIR:-target}
+  say "cargo build (the service under test)"
+  cargo build --locked --bin naeringsareal
+  SERVICE_BIN="$target/debug/naeringsareal"
+  SERVICE_DB="naer_${name}_$$"
+  SERVICE_SERVER=$(server_url "$DATABASE_URL")
+  local url="${SERVICE_SERVER%/postgres}/$SERVICE_DB" port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  SERVICE_LOG=$(mktemp)
+  trap stop_service EXIT
+  psql "$SERVICE_SERVER" -qc "CREATE DATABASE $SERVICE_DB" >/dev/null
+  export DATABASE_URL="$url"
+  "$SERVICE_BIN" migrate >/dev/null
+  "$SERVICE_BIN" seed-demo >/dev/null
+  PLANNER_KEY=$("$SERVICE_BIN" api-key create --name "$name-tests" --role planner | tail -n1)
+  say "serving on 127.0.0.1:$port"
+  NAERINGSAREAL_LISTEN="127.0.0.1:$port" NAERINGSAREAL_ENQUIRY_RATE=off "$SERVICE_BIN" serve >"$SERVICE_LOG" 2>&1 &
+  SERVICE_PID=$!
+  SERVICE_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    curl -fsS "$SERVICE_URL/health" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$SERVICE_LOG"; die "the service did not start"; }
+    sleep 0.1
+  done
+  cat "$SERVICE_LOG"; die "the service did not answer /health in 10 s"
+}
+
+stop_service() {
+  [ -n "${SERVICE_PID:-}" ] && kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
+  [ -n "${SERVICE_DB:-}" ] && psql "$SERVICE_SERVER" -qc "DROP DATABASE IF EXISTS $SERVICE_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "${SERVICE_LOG:-}" ] && rm -f "$SERVICE_LOG"
+  return 0
+}
+
+# The last lines of the service's log, after a failed test.
+service_log_tail() {
+  say "the service's log:"
+  tail -n "${1:-50}" "$SERVICE_LOG"
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the generated schema against the
 # migrations, every test against a real PostGIS (installed or started if
-# missing), and the browser tests in headless Chromium (installed if missing). Respects DATABASE_URL: tests create and drop databases named
+# missing), the browser tests in headless Chromium (installed if missing) and the Python real-client tests (OWSLib, schemathesis; scripts/client-test.sh). Respects DATABASE_URL: tests create and drop databases named
 # naer_test_* and naer_tmpl_* on its server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +30,4 @@ awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d fai
 [ "$status" = 0 ] || exit "$status"
 
 scripts/browser-test.sh
+scripts/client-test.sh

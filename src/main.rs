@@ -12,7 +12,7 @@ use naeringsareal::error::ApiError;
 use naeringsareal::keys::role::Role;
 use naeringsareal::keys::store as keys;
 use naeringsareal::plots::write::import;
-use naeringsareal::router::{Shared, app, openapi_json};
+use naeringsareal::router::{Shared, app, openapi_json, openapi30_json};
 use naeringsareal::state::AppState;
 use naeringsareal::{db, demo};
 
@@ -64,8 +64,13 @@ enum Command {
         #[command(flatten)]
         db: DbConfig,
     },
-    /// Print the OpenAPI document that the service serves at `/api`.
-    Openapi,
+    /// Print the OpenAPI document that the service serves: 3.1 at `/api`,
+    /// or with `--version 3.0` its 3.0 form at `/api/openapi-3.0.json`.
+    Openapi {
+        /// The OpenAPI version.
+        #[arg(long, value_enum, default_value = "3.1")]
+        version: OpenapiVersion,
+    },
     /// Manage API keys: make, list, revoke.
     ApiKey {
         #[command(subcommand)]
@@ -89,6 +94,14 @@ enum Command {
         #[command(flatten)]
         db: DbConfig,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OpenapiVersion {
+    #[value(name = "3.0")]
+    V30,
+    #[value(name = "3.1")]
+    V31,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,8 +165,11 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Openapi => {
-            print!("{}", openapi_json());
+        Command::Openapi { version } => {
+            match version {
+                OpenapiVersion::V30 => print!("{}", openapi30_json()),
+                OpenapiVersion::V31 => print!("{}", openapi_json()),
+            }
             Ok(())
         }
         Command::ApiKey { action, db } => api_key(action, &db).await,

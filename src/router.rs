@@ -47,8 +47,13 @@ impl From<AppState> for Shared {
     }
 }
 
-/// The OpenAPI document as served at `/api`.
-pub struct ApiDocument(pub String);
+/// The OpenAPI documents as served: 3.1 at `/api`, 3.0 at [`openapi::PATH_30`](crate::openapi::PATH_30).
+pub struct ApiDocument {
+    /// The 3.1 document, as generated.
+    pub v31: String,
+    /// Its 3.0 conversion.
+    pub v30: String,
+}
 
 /// Registers every documented route. Used by [`app`] and by [`openapi`].
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -72,15 +77,31 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// The OpenAPI document as the service serves it (pretty JSON, newline-terminated).
+/// The OpenAPI 3.1 document as the service serves it at `/api` (pretty
+/// JSON, newline-terminated).
 pub fn openapi_json() -> String {
     to_json(&openapi())
+}
+
+/// The OpenAPI 3.0 document as the service serves it at [`openapi::PATH_30`](crate::openapi::PATH_30):
+/// the 3.1 document converted (pretty JSON, newline-terminated).
+pub fn openapi30_json() -> String {
+    to_json_30(&openapi())
 }
 
 fn to_json(api: &utoipa::openapi::OpenApi) -> String {
     let mut json = api
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+fn to_json_30(api: &utoipa::openapi::OpenApi) -> String {
+    let doc = serde_json::to_value(api).expect("the OpenAPI document serialises");
+    let converted = crate::openapi::v30::convert(&doc)
+        .unwrap_or_else(|e| panic!("the OpenAPI document has no 3.0 form: {e}"));
+    let mut json = serde_json::to_string_pretty(&converted).expect("JSON serialises");
     json.push('\n');
     json
 }
@@ -110,7 +131,10 @@ pub fn app(
     app.app_data(web::Data::new(state))
         .app_data(candidates)
         .app_data(tiles)
-        .app_data(web::Data::new(ApiDocument(to_json(&api))))
+        .app_data(web::Data::new(ApiDocument {
+            v31: to_json(&api),
+            v30: to_json_30(&api),
+        }))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             ApiError::BadRequest(format!("invalid query string: {err}")).into()
         }))
@@ -121,7 +145,8 @@ pub fn app(
         .app_data(web::JsonConfig::default().error_handler(|err, _| {
             ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
         }))
-        .route("/api", web::get().to(serve_openapi))
+        .route(crate::openapi::PATH, web::get().to(serve_openapi))
+        .route(crate::openapi::PATH_30, web::get().to(serve_openapi_30))
         .route("/assets/{path:.*}", web::get().to(html::assets::serve))
         .route("/api.html", web::get().to(serve_api_docs))
         .default_service(web::to(unknown_route))
@@ -139,7 +164,13 @@ pub fn app(
 async fn serve_openapi(doc: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(media::OPENAPI_JSON)
-        .body(doc.0.clone())
+        .body(doc.v31.clone())
+}
+
+async fn serve_openapi_30(doc: web::Data<ApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(media::OPENAPI_JSON_30)
+        .body(doc.v30.clone())
 }
 
 /// The API documentation: Swagger UI over `/api`, served by the service.

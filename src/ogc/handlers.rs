@@ -10,8 +10,8 @@ use crate::html::page::{Page, respond};
 use crate::http::link::{Link, rel};
 use crate::http::params::{FormatParam, only_format_param};
 use crate::http::{media, problems};
-use crate::plots;
 use crate::state::AppState;
+use crate::{openapi, plots};
 
 /// The conformance classes the registry implements (only what really works).
 pub const CONFORMANCE: &[&str] = &[
@@ -79,10 +79,16 @@ pub async fn landing_page(
                 "The map of vacant business land",
             ),
             Link::new(
-                format!("{base}/api"),
+                format!("{base}{}", openapi::PATH_30),
+                "service-desc",
+                media::OPENAPI_JSON_30,
+                "The API definition (OpenAPI 3.0)",
+            ),
+            Link::new(
+                format!("{base}{}", openapi::PATH),
                 "service-desc",
                 media::OPENAPI_JSON,
-                "The API definition (OpenAPI)",
+                "The API definition (OpenAPI 3.1)",
             ),
             Link::new(
                 format!("{base}/api.html"),

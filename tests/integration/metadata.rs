@@ -22,16 +22,30 @@ async fn landing_page_links_everything_a_client_needs() {
             .unwrap()
             .ends_with('/')
     );
-    assert_eq!(
-        rel(&landing, "service-desc")["type"],
-        "application/vnd.oai.openapi+json;version=3.1"
-    );
-    assert!(
-        rel(&landing, "service-desc")["href"]
-            .as_str()
-            .unwrap()
-            .ends_with("/api")
-    );
+    // Both API definitions, each with its exact media type; the 3.0 one
+    // first (OGC API – Features Part 1 names it; OWSLib takes only it).
+    let descs: Vec<(&str, &str)> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["rel"] == "service-desc")
+        .map(|l| (l["type"].as_str().unwrap(), l["href"].as_str().unwrap()))
+        .collect();
+    assert_eq!(descs.len(), 2, "{descs:?}");
+    assert_eq!(descs[0].0, "application/vnd.oai.openapi+json;version=3.0");
+    assert!(descs[0].1.ends_with("/api/openapi-3.0.json"), "{descs:?}");
+    assert_eq!(descs[1].0, "application/vnd.oai.openapi+json;version=3.1");
+    assert!(descs[1].1.ends_with("/api"), "{descs:?}");
+    for (media_type, href) in descs {
+        let doc = get(&app, &path_of(href)).await;
+        assert_eq!(doc.status, 200, "{href}");
+        assert_eq!(doc.content_type(), media_type, "{href}");
+        let version = media_type.rsplit_once('=').unwrap().1;
+        assert!(
+            doc.json()["openapi"].as_str().unwrap().starts_with(version),
+            "{href}"
+        );
+    }
     assert_eq!(rel(&landing, "service-doc")["type"], "text/html");
     assert!(
         rel(&landing, "conformance")["href"]
@@ -63,6 +77,8 @@ async fn conformance_declares_what_works() {
         .collect();
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
+    // The landing page links an OpenAPI 3.0 definition.
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"));
     assert!(
         classes.contains(
             &"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"

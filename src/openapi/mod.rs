@@ -1,10 +1,19 @@
 //! The OpenAPI document's frame; the paths come from the handlers' own
 //! `#[utoipa::path]` annotations as they are registered.
 
+pub mod v30;
+
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
+
+/// Where the OpenAPI 3.1 document is served.
+pub const PATH: &str = "/api";
+/// Where its OpenAPI 3.0 conversion is served: a path of its own, so that
+/// a client that follows the link's `href` as it is (OWSLib) gets it,
+/// whatever it sends in `Accept`.
+pub const PATH_30: &str = "/api/openapi-3.0.json";
 
 /// The API's description.
 #[derive(OpenApi)]
