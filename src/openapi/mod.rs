@@ -3,7 +3,9 @@
 
 pub mod v30;
 
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
@@ -56,5 +58,50 @@ impl Modify for BearerKey {
                     .build(),
             ),
         );
+    }
+}
+
+/// What the generated document needs once every route's schemas are in
+/// it: a page of plots holds features whose properties are those asked for
+/// (`properties=reference,name`), so its features' schema requires none of
+/// them; a single plot (`PlotFeature`) still has them all.
+pub fn finish(api: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let schemas = &mut components.schemas;
+    let (Some(RefOr::T(Schema::Object(properties))), Some(RefOr::T(Schema::Object(feature)))) =
+        (schemas.get("PlotProperties"), schemas.get("PlotFeature"))
+    else {
+        return;
+    };
+    let mut selected = properties.clone();
+    selected.required.clear();
+    selected.description = Some(
+        "A plot's properties in a page of plots: all of `PlotProperties`, or only those \
+         `properties` names (none of them is then required); with `near`, also `distance_m`."
+            .to_owned(),
+    );
+    let mut listed = feature.clone();
+    let mut reference = Ref::from_schema_name("SelectedPlotProperties");
+    reference.description = "The plot's properties, or those `properties` asks for.".to_owned();
+    listed
+        .properties
+        .insert("properties".to_owned(), RefOr::Ref(reference));
+    listed.description = Some("A plot in a page of plots, as a GeoJSON Feature.".to_owned());
+    schemas.insert(
+        "SelectedPlotProperties".to_owned(),
+        RefOr::T(Schema::Object(selected)),
+    );
+    schemas.insert(
+        "ListedPlotFeature".to_owned(),
+        RefOr::T(Schema::Object(listed)),
+    );
+    if let Some(RefOr::T(Schema::Object(page))) = schemas.get_mut("PlotCollection")
+        && let Some(RefOr::T(Schema::Array(features))) = page.properties.get_mut("features")
+    {
+        features.items = ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(
+            "ListedPlotFeature",
+        ))));
     }
 }

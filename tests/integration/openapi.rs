@@ -259,3 +259,80 @@ fn the_31_document_fails_the_30_check() {
         );
     }
 }
+
+/// Every member `schema` requires is in `value`, following `$ref`s,
+/// through objects and arrays; the paths of those missing.
+fn missing_required(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return missing_required(doc, &doc["components"]["schemas"][name], value, at, out);
+    }
+    if let Some(items) = value.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            missing_required(doc, &schema["items"], item, &format!("{at}[{i}]"), out);
+        }
+        return;
+    }
+    let Some(object) = value.as_object() else {
+        return;
+    };
+    for name in schema["required"].as_array().into_iter().flatten() {
+        let name = name.as_str().unwrap();
+        if !object.contains_key(name) {
+            out.push(format!("{at}.{name}"));
+        }
+    }
+    for (name, member) in object {
+        if let Some(member_schema) = schema["properties"].get(name) {
+            missing_required(doc, member_schema, member, &format!("{at}.{name}"), out);
+        }
+    }
+}
+
+/// An items page with `properties=` (its documented example) holds what
+/// the operation's response schema requires, and so does a full page and
+/// a single plot.
+#[actix_web::test]
+async fn answers_with_chosen_properties_match_the_documented_schema() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let doc: Value = serde_json::from_str(&naeringsareal::router::openapi_json()).unwrap();
+    let items = &doc["paths"]["/collections/plots/items"]["get"];
+    let example = items["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "properties")
+        .unwrap()["example"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(example, "reference,name,area_m2,status");
+    let schema = &items["responses"]["200"]["content"]["application/geo+json"]["schema"];
+    for uri in [
+        format!("/collections/plots/items?properties={example}"),
+        "/collections/plots/items".to_owned(),
+        "/collections/plots/items?near=10.2,59.74&properties=name".to_owned(),
+    ] {
+        let page = get(&app, &uri).await.json();
+        assert!(page["numberReturned"].as_u64().unwrap() > 0, "{uri}");
+        let mut missing = Vec::new();
+        missing_required(&doc, schema, &page, "page", &mut missing);
+        missing.truncate(10);
+        assert!(missing.is_empty(), "{uri}: missing {missing:?}…");
+    }
+    let one = get(&app, "/collections/plots/items?limit=1").await.json();
+    let id = one["features"][0]["id"].as_str().unwrap();
+    let plot = get(&app, &format!("/collections/plots/items/{id}"))
+        .await
+        .json();
+    let schema = &doc["paths"]["/collections/plots/items/{featureId}"]["get"]["responses"]["200"]["content"]
+        ["application/geo+json"]["schema"];
+    let mut missing = Vec::new();
+    missing_required(&doc, schema, &plot, "plot", &mut missing);
+    assert!(missing.is_empty(), "one plot: missing {missing:?}");
+    assert!(
+        schema.is_object() && !schema.as_object().unwrap().is_empty(),
+        "the plot's schema is documented"
+    );
+}
