@@ -599,7 +599,9 @@ pub fn round(value: f64, decimals: i32) -> f64 {
 /// tiles): counted in whole tenths of a m², so that 12 345.0 m² is 12.35
 /// daa, not the 12.34 that rounding the double nearest 12.345 gives.
 pub fn shown_area(area_m2: f64) -> (f64, f64) {
-    let tenths = (area_m2 * 10.0).round();
+    // (+ 0.0: no "-0.0" for the sum of nothing, which Rust's float sum
+    // starts from.)
+    let tenths = (area_m2 * 10.0).round() + 0.0;
     // Whole tenths over 100 are exact at the halves: k.5 is a double.
     let hundredths_of_daa = (tenths / 100.0).round();
     (tenths / 10.0, hundredths_of_daa / 100.0)
@@ -640,6 +642,8 @@ mod tests {
         assert_eq!(shown_area(12_344.96), (12_345.0, 12.35));
         assert_eq!(shown_area(12_344.9), (12_344.9, 12.34));
         assert_eq!(shown_area(1_005.0), (1_005.0, 1.01));
+        let nothing: f64 = std::iter::empty::<f64>().sum();
+        assert_eq!(format!("{:?}", shown_area(nothing)), "(0.0, 0.0)");
         assert_eq!(round(0.12345, 3), 0.123);
     }
 }

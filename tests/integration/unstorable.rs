@@ -433,3 +433,38 @@ async fn every_text_field_of_every_body_refuses_a_nul() {
         "nothing stored changed"
     );
 }
+
+/// Values PostgreSQL itself would refuse, refused first: a LIKE pattern
+/// ending with its escape character. The patterns that are fine are served.
+#[actix_web::test]
+async fn values_postgresql_would_refuse_are_400s() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    let filter = |f: &str| {
+        let encoded: String = url::form_urlencoded::byte_serialize(f.as_bytes()).collect();
+        format!("/collections/plots/items?filter={encoded}")
+    };
+    for bad in [r"name LIKE '\'", r"name LIKE 'Holmen\'"] {
+        let answer = crate::common::get(&app, &filter(bad)).await;
+        assert_eq!(
+            answer.status,
+            400,
+            "{bad}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        assert_eq!(offending(&answer.json()), ["filter"], "{bad}");
+    }
+    for good in [
+        r"name LIKE '\\'",
+        r"name LIKE '%\%%'",
+        r"name LIKE 'Holmen%'",
+    ] {
+        let answer = crate::common::get(&app, &filter(good)).await;
+        assert_eq!(
+            answer.status,
+            200,
+            "{good}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+}

@@ -88,6 +88,22 @@ fn dwithin_metres(distance: &Expr, unit: Option<&Expr>) -> Result<f64, String> {
     }
 }
 
+/// A LIKE pattern PostgreSQL takes: `\` escapes the character after it
+/// (`\%` is a percent sign), so it cannot come last (PostgreSQL would fail
+/// the statement: a 500 instead of a 400).
+fn check_like_pattern(pattern: &str) -> Result<(), String> {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.next().is_none() {
+            return Err(format!(
+                "the LIKE pattern `{pattern}` ends with the escape character `\\`; \
+                 write `\\\\` for a backslash"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn describe(expr: &Expr) -> String {
     cql2::Expr::to_text(expr).unwrap_or_else(|_| format!("{expr:?}"))
 }
@@ -156,6 +172,7 @@ impl Translator<'_> {
                 let Expr::Literal(pattern) = args[1].as_ref() else {
                     return Err("LIKE needs a text pattern on its right".to_owned());
                 };
+                check_like_pattern(pattern)?;
                 self.out.sql(&format!("({column} LIKE "));
                 self.out.bind(Bind::Text(pattern.clone()));
                 self.out.sql(")");
@@ -515,5 +532,20 @@ mod tests {
                 .unwrap_err()
                 .contains("whole number")
         );
+    }
+
+    #[test]
+    fn a_like_pattern_cannot_end_with_its_escape_character() {
+        for bad in [r"name LIKE '\'", r"name LIKE 'Holmen\'", r"name LIKE '\\\'"] {
+            let reason = sql_of(bad).unwrap_err();
+            assert!(reason.contains("escape character"), "{bad}: {reason}");
+        }
+        for good in [
+            r"name LIKE '\\'",
+            r"name LIKE '100\%'",
+            r"name LIKE 'a\_b%'",
+        ] {
+            assert!(sql_of(good).is_ok(), "{good}");
+        }
     }
 }
