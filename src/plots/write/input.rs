@@ -325,8 +325,10 @@ fn check_value(
             }
         }
         Check::Int { min, max } => {
+            // (`-0` reads as the float -0.0: it is 0.)
             let n = value
                 .as_i64()
+                .or_else(|| value.as_f64().filter(|f| *f == 0.0).map(|_| 0))
                 .ok_or_else(|| format!("must be a whole number, got {}", describe(value)))?;
             if (min..=max).contains(&n) {
                 Ok(json!(n))
@@ -533,6 +535,17 @@ mod tests {
         assert_eq!(input.values["published"], true);
         assert_eq!(input.values["address"], Value::Null);
         assert_eq!(input.values.len(), catalogue::writable().count());
+    }
+
+    #[test]
+    fn minus_zero_is_the_whole_number_zero() {
+        let mut props = minimal();
+        props["price_nok_per_m2"] = serde_json::from_str("-0").unwrap();
+        let input = check_feature(&feature(props), CODES).unwrap();
+        assert_eq!(input.values["price_nok_per_m2"], 0);
+        let mut props = minimal();
+        props["price_nok_per_m2"] = json!(0.5);
+        assert!(check_feature(&feature(props), CODES).is_err());
     }
 
     #[test]
