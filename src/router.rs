@@ -74,6 +74,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    with_error_pages(api)
+}
+
+fn with_error_pages(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    crate::openapi::with_error_pages(&mut api);
     api
 }
 
@@ -123,6 +128,7 @@ pub fn app(
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let api = with_error_pages(api);
     let Shared {
         state,
         candidates,

@@ -174,6 +174,55 @@ pub struct PlotFeature {
     pub links: Vec<Link>,
 }
 
+/// A plot in a page of plots: a [`PlotFeature`] whose properties are only
+/// those that `properties` names, when it does. For the OpenAPI document
+/// only; the page holds [`PlotFeature`]s.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "a schema, never built")]
+pub struct ListedPlotFeature {
+    /// Always `Feature`.
+    #[schema(rename = "type", example = "Feature")]
+    kind: String,
+    /// The plot's stable id.
+    id: Uuid,
+    /// A GeoJSON MultiPolygon in CRS84 (longitude, latitude), exterior rings counter-clockwise.
+    #[schema(value_type = Object)]
+    geometry: (),
+    /// The plot's properties: every one, or those that `properties` names.
+    properties: ListedPlotProperties,
+}
+
+/// [`PlotProperties`] with none required: a page of plots holds only those
+/// that its `properties` parameter names (and `distance_m` with `near`).
+pub struct ListedPlotProperties;
+
+impl utoipa::PartialSchema for ListedPlotProperties {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let mut schema = <PlotProperties as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required.clear();
+            object.description = Some(
+                "The plot's properties (as `PlotProperties`): every one, or only those that \
+                 the `properties` parameter names."
+                    .to_owned(),
+            );
+        }
+        schema
+    }
+}
+
+impl ToSchema for ListedPlotProperties {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <PlotProperties as ToSchema>::schemas(schemas);
+    }
+}
+
 /// A page of plots as a GeoJSON FeatureCollection.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -183,6 +232,7 @@ pub struct PlotCollection {
     #[schema(value_type = String, example = "FeatureCollection")]
     pub kind: &'static str,
     /// The plots of this page.
+    #[schema(value_type = Vec<ListedPlotFeature>)]
     pub features: Vec<PlotFeature>,
     /// `self`, `alternate`, `collection`, and `next`/`prev` where there are more pages.
     pub links: Vec<Link>,
