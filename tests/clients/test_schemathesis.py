@@ -1,6 +1,7 @@
 """schemathesis (property-based tests from the OpenAPI document) against the
-service's own OpenAPI 3.0 document, as served: every GET operation with
-every check, then every write with the planner's key on the same throwaway
+service's own OpenAPI documents, as served: every GET operation with every
+check, from the 3.0 document and from the 3.1 one (schemathesis reads
+both), then every write with the planner's key on the same throwaway
 database, failing on any 5xx. Fixed seed, bounded examples: the whole part
 takes well under 3 minutes here; bench/schemathesis.sh runs longer.
 
@@ -16,17 +17,19 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 HERE = pathlib.Path(__file__).parent
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261202")
 EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "25")
 TIMEOUT = int(os.environ.get("SCHEMATHESIS_TIMEOUT", "300"))
 
 
-def schemathesis(base, headers, *args, tmp_path):
+def schemathesis(base, headers, *args, tmp_path, document="/api/openapi-3.0.json"):
     command = [
         str(pathlib.Path(sys.executable).with_name("st")),
         "--config-file", str(HERE / "schemathesis.toml"),
-        "run", f"{base}/api/openapi-3.0.json",
+        "run", f"{base}{document}",
         "--seed", SEED,
         "--max-examples", EXAMPLES,
         "--continue-on-failure",
@@ -42,7 +45,8 @@ def schemathesis(base, headers, *args, tmp_path):
     return done
 
 
-def test_every_get_operation_passes_every_check(base, planner_headers, tmp_path):
+@pytest.mark.parametrize("document", ["/api/openapi-3.0.json", "/api"])
+def test_every_get_operation_passes_every_check(base, planner_headers, tmp_path, document):
     done = schemathesis(
         base, planner_headers,
         "--include-method", "GET",
@@ -51,6 +55,7 @@ def test_every_get_operation_passes_every_check(base, planner_headers, tmp_path)
         # but this one, as said above.
         "--exclude-checks", "positive_data_acceptance",
         tmp_path=tmp_path,
+        document=document,
     )
     assert "API Operations:" in done.stdout, "schemathesis ran"
     assert done.returncode == 0, "schemathesis found failures (above)"
