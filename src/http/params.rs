@@ -1,7 +1,7 @@
 //! Query-string handling shared by every resource: unknown parameters and
 //! invalid values are answered 400, naming the parameter and the reason.
 
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
@@ -9,14 +9,106 @@ use crate::error::{ApiError, FieldError};
 /// The largest page size a server may be configured to serve.
 pub const LIMIT_MAX: u32 = 10_000;
 
-/// The `f` parameter that OGC clients may send to ask for JSON.
+/// The `f` parameter of a resource that is JSON or a page.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParam {
-    /// Output format: `json` (`geojson` for features), or `html` for a page
-    /// (browsers get it by their `Accept`); `f` wins over `Accept`.
-    #[param(example = "json")]
+    /// Output format: `json`, or `html` for a page (browsers get it by their
+    /// `Accept`); `f` wins over `Accept`.
+    #[param(value_type = Option<PageFormat>, inline, example = "json")]
     pub f: Option<String>,
+}
+
+/// The `f` parameter of a resource that is JSON only.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JsonFormatParam {
+    /// Output format: `json`, the only one (OGC clients may send it).
+    #[param(value_type = Option<JsonFormat>, inline, example = "json")]
+    pub f: Option<String>,
+}
+
+// The values of the text parameters that take one of a few, for the
+// OpenAPI document (`#[param(value_type = Option<…>, inline)]`); the
+// handlers check the text themselves.
+
+/// `f`: `json` or `html`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum PageFormat {
+    Json,
+    Html,
+}
+
+/// `f`: `json`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum JsonFormat {
+    Json,
+}
+
+/// `f` of one feature: GeoJSON (`json`, `geojson`) or a page.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum FeatureFormat {
+    Json,
+    Geojson,
+    Html,
+}
+
+/// `f` of the items: GeoJSON, CSV or a page.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ItemsFormat {
+    Json,
+    Geojson,
+    Csv,
+    Html,
+}
+
+/// `f` of a report: JSON, CSV or a page.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Html,
+}
+
+/// `f` of a report: JSON or CSV.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DataFormat {
+    Json,
+    Csv,
+}
+
+/// `filter-lang`.
+#[derive(ToSchema)]
+#[schema(rename_all = "kebab-case")]
+pub enum FilterLang {
+    Cql2Text,
+    Cql2Json,
+}
+
+/// The OGC URI of a supported CRS (the service also reads the short forms
+/// `CRS84` and `EPSG:25832`).
+#[derive(ToSchema)]
+pub enum CrsUri {
+    #[schema(rename = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
+    Crs84,
+    #[schema(rename = "http://www.opengis.net/def/crs/EPSG/0/4326")]
+    Epsg4326,
+    #[schema(rename = "http://www.opengis.net/def/crs/EPSG/0/4258")]
+    Epsg4258,
+    #[schema(rename = "http://www.opengis.net/def/crs/EPSG/0/25832")]
+    Epsg25832,
+    #[schema(rename = "http://www.opengis.net/def/crs/EPSG/0/25833")]
+    Epsg25833,
+    #[schema(rename = "http://www.opengis.net/def/crs/EPSG/0/25835")]
+    Epsg25835,
+    #[schema(rename = "http://www.opengis.net/def/crs/EPSG/0/3857")]
+    Epsg3857,
 }
 
 /// The decoded parameters of a query string, in order.
@@ -181,6 +273,13 @@ mod tests {
     #[test]
     fn format_other_than_json_is_refused() {
         assert!(only_format_param("f=json", &["json"]).is_ok());
+        // The documented CRSs are the supported ones.
+        let schema = serde_json::to_value(<CrsUri as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(
+            schema["enum"],
+            serde_json::json!(crate::crs::Crs::all_uris()),
+            "CrsUri lists every supported CRS"
+        );
         assert!(only_format_param("", &["json"]).is_ok());
         assert!(only_format_param("f=html", &["json"]).is_err());
     }

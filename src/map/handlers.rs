@@ -122,9 +122,14 @@ pub async fn map_page(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    // The checkboxes of a plain form submission repeat their name.
+    // The checkboxes of a plain form submission repeat their name, and its
+    // fields left blank come as `name=` (a browser without JavaScript sends
+    // every field of the filter form): blank is no filter.
     let mut merged: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if value.is_empty() {
+            continue;
+        }
         merged
             .entry(name.into_owned())
             .or_default()

@@ -29,6 +29,8 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
     responses(
         (status = 200, description = "The plots, best first", body = Object, content_type = "application/geo+json"),
         (status = 400, description = "The needs are not valid; every problem is in `errors`", body = crate::error::Problem, content_type = "application/problem+json"),
+        problems::TooLarge,
+        problems::NotJson,
         problems::Unavailable,
     )
 )]

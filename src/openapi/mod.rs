@@ -24,7 +24,8 @@ pub const PATH_30: &str = "/api/openapi-3.0.json";
         title = "Næringsareal",
         description = "The registry of available business land (næringsareal), as OGC API – Features. \
                        Coordinates are CRS84 (longitude, latitude). Every error is \
-                       `application/problem+json` (RFC 9457).",
+                       `application/problem+json` (RFC 9457), or a page (`text/html`) for a \
+                       request that asks for one (by `Accept`, or `f=html`).",
         license(name = "MIT", identifier = "MIT"),
     ),
     components(schemas(Problem, FieldError)),
@@ -40,6 +41,42 @@ pub const PATH_30: &str = "/api/openapi-3.0.json";
     )
 )]
 pub struct ApiDoc;
+
+/// Every error is also a page for a browser: a request that asks for
+/// `text/html` (by `Accept`, or `f=html`) and gets a problem gets it as a page
+/// with the same status (`html::errors`). Adds `text/html` beside
+/// `application/problem+json` to every 4xx and 5xx of `api`'s operations.
+fn with_error_pages(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, RefOr, schema::Type};
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in &mut operation.responses.responses {
+                let is_error = status.starts_with('4') || status.starts_with('5');
+                if let (true, RefOr::T(response)) = (is_error, response)
+                    && response.content.contains_key(crate::error::PROBLEM_JSON)
+                {
+                    let page = ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .build();
+                    response
+                        .content
+                        .entry(crate::http::media::HTML.to_owned())
+                        .or_insert(page);
+                }
+            }
+        }
+    }
+}
 
 /// The `api_key` security scheme: `Authorization: Bearer <key>`.
 struct BearerKey;
@@ -61,11 +98,13 @@ impl Modify for BearerKey {
     }
 }
 
-/// What the generated document needs once every route's schemas are in
-/// it: a page of plots holds features whose properties are those asked for
-/// (`properties=reference,name`), so its features' schema requires none of
-/// them; a single plot (`PlotFeature`) still has them all.
+/// What the generated document needs once every route and its schemas
+/// are in it: the error pages ([`with_error_pages`]), and the features of a
+/// page of plots, whose properties are those asked for
+/// (`properties=reference,name`), so that their schema requires none of
+/// them (a single plot, `PlotFeature`, still has them all).
 pub fn finish(api: &mut utoipa::openapi::OpenApi) {
+    with_error_pages(api);
     let Some(components) = api.components.as_mut() else {
         return;
     };

@@ -18,7 +18,10 @@ use crate::html::negotiate::{Form, form};
 use crate::html::page::{Page, respond};
 use crate::http::caller::Caller;
 use crate::http::link::{Link, rel};
-use crate::http::params::{FormatParam, QueryParams, only_format_param, resource_id};
+use crate::http::params::{
+    CrsUri, FeatureFormat, FormatParam, JsonFormatParam, QueryParams, only_format_param,
+    resource_id,
+};
 use crate::http::{media, problems};
 use crate::ogc::wire::{Collection, Extent, SpatialExtent, TemporalExtent};
 use crate::state::AppState;
@@ -130,13 +133,29 @@ pub async fn get_collection(
     Ok(HttpResponse::Ok().json(collection))
 }
 
+/// The query parameters of one plot.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "parameters for the OpenAPI document; get_plot reads the query itself"
+)]
+pub struct PlotQuery {
+    /// The CRS of the geometry: CRS84 (default), or http://www.opengis.net/def/crs/EPSG/0/ 4326, 4258, 25832, 25833, 25835 or 3857.
+    #[param(value_type = Option<CrsUri>, inline)]
+    crs: Option<String>,
+    /// Output format: GeoJSON (`json` or `geojson`, the default), or `html`
+    /// for the fact sheet (browsers get it by their `Accept`).
+    #[param(value_type = Option<FeatureFormat>, inline)]
+    f: Option<String>,
+}
+
 /// One plot as a GeoJSON Feature, with an `ETag` of its version.
 #[utoipa::path(
     tag = "Plots",
     params(
         ("featureId" = Uuid, Path, description = "The plot's id"),
-        ("crs" = Option<String>, Query, description = "The CRS of the geometry: CRS84 (default), or http://www.opengis.net/def/crs/EPSG/0/ 4326, 4258, 25832, 25833, 25835 or 3857"),
-        FormatParam,
+        PlotQuery,
     ),
     responses(
         (status = 200, description = "The plot (its fact sheet with `f=html`)", content((PlotFeature = "application/geo+json"), (String = "text/html")),
@@ -266,7 +285,7 @@ pub fn content_crs(crs: Crs) -> (&'static str, String) {
 /// (and `focus_area`) also work as query parameters of the items listing.
 #[utoipa::path(
     tag = "Plots",
-    params(FormatParam),
+    params(JsonFormatParam),
     responses(
         (status = 200, description = "JSON Schema of the queryable properties", body = Object, content_type = "application/schema+json"),
         problems::BadQuery,
@@ -348,7 +367,7 @@ fn pattern_of(name: &str) -> Option<&'static str> {
 /// list on the first page for text and garbles the lists of later pages.
 #[utoipa::path(
     tag = "Plots",
-    params(FormatParam),
+    params(JsonFormatParam),
     responses(
         (status = 200, description = "JSON Schema of a plot feature", body = Object, content_type = "application/schema+json"),
         problems::BadQuery,

@@ -12,7 +12,7 @@ use super::render::{self, LAYER};
 use crate::error::{ApiError, Problem};
 use crate::http::caller::Caller;
 use crate::http::link::{Link, rel};
-use crate::http::params::{FormatParam, QueryParams, only_format_param};
+use crate::http::params::{JsonFormatParam, QueryParams, only_format_param};
 use crate::http::{media, problems};
 use crate::plots::catalogue::{self, COLLECTION_ID};
 use crate::plots::codes;
@@ -23,7 +23,7 @@ use crate::state::AppState;
 /// The tile matrix sets the tiles are cut in.
 #[utoipa::path(
     tag = "Tiles",
-    params(FormatParam),
+    params(JsonFormatParam),
     responses(
         (status = 200, description = "The tile matrix sets", body = Object, content_type = "application/json"),
         problems::BadQuery,
@@ -51,7 +51,7 @@ pub async fn list_tile_matrix_sets(
 /// One tile matrix set's definition (OGC Two Dimensional Tile Matrix Set 2.0).
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FormatParam),
+    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), JsonFormatParam),
     responses(
         (status = 200, description = "The tile matrix set", body = Object, content_type = "application/json"),
         problems::BadQuery,
@@ -73,7 +73,7 @@ pub async fn get_tile_matrix_set(
 /// The plots' tilesets: one, of vector tiles in WebMercatorQuad.
 #[utoipa::path(
     tag = "Tiles",
-    params(FormatParam),
+    params(JsonFormatParam),
     responses(
         (status = 200, description = "The tilesets", body = Object, content_type = "application/json"),
         problems::BadQuery,
@@ -107,7 +107,7 @@ pub async fn list_tilesets(
 /// into the template.
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery, FormatParam),
+    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery, JsonFormatParam),
     responses(
         (status = 200, description = "The tileset", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,

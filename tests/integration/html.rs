@@ -207,6 +207,32 @@ async fn english_by_accept_language_or_by_choice() {
 }
 
 #[actix_web::test]
+async fn the_map_filter_form_as_a_browser_submits_it_is_the_page() {
+    let db = TestDb::new().await;
+    let app = app_on(&db).await;
+    // What a browser without JavaScript sends for the filter form with one
+    // status ticked and every other field left blank.
+    let uri = "/map?area_min=&area_max=&status=available&min_power_kw=&max_port_km=\
+               &max_motorway_km=&max_station_km=&available_by=";
+    let answer = send(&app, page(uri)).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let body = String::from_utf8(answer.body).unwrap();
+    assert!(
+        body.contains(r#"name="status" value="available" checked"#),
+        "the ticked status stays ticked"
+    );
+    // A blank field is no filter; a wrong one is still a 400 naming it.
+    let answer = get(&app, "/map?area_min=&area_max=x").await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.json()["errors"][0]["name"], "area_max");
+}
+
+#[actix_web::test]
 async fn bad_input_to_a_page_is_a_400_naming_it() {
     let db = TestDb::new().await;
     let app = app_on(&db).await;

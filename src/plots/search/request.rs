@@ -16,7 +16,7 @@ use super::sorting::{CURSOR_SORTED, SortKey, SortPosition, parse_sortby};
 use crate::config::ApiConfig;
 use crate::crs::Crs;
 use crate::error::ApiError;
-use crate::http::params::{QueryParams, list_of, parse_limit};
+use crate::http::params::{CrsUri, FilterLang, ItemsFormat, QueryParams, list_of, parse_limit};
 use crate::plots::catalogue;
 use crate::plots::codes::{
     Contamination, FocusArea, LandUseStatus, LocationClass, OfferType, Ownership, PlanningStatus,
@@ -40,12 +40,14 @@ pub struct ItemsQuery {
     /// The CRS of `bbox`: CRS84 (default), EPSG:4326, 4258, 25832, 25833, 25835 or 3857, as OGC URIs.
     #[param(
         rename = "bbox-crs",
+        value_type = Option<CrsUri>,
+        inline,
         example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     )]
     pub bbox_crs: Option<String>,
     /// The CRS of the answer's geometries (same list as `bbox-crs`); the
     /// answer says it in `Content-Crs`. Metres are written with 2 decimals, degrees with 7.
-    #[param(example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
+    #[param(value_type = Option<CrsUri>, inline, example = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
     pub crs: Option<String>,
     /// Plots whose `updated_at` — the instant of their last change, when
     /// their current version was made, as each plot shows it — is this
@@ -105,10 +107,10 @@ pub struct ItemsQuery {
     #[param(example = "land_use IN (1340,1350) AND area_m2 >= 20000")]
     pub filter: Option<String>,
     /// The language of `filter`: `cql2-text` (default) or `cql2-json`.
-    #[param(rename = "filter-lang")]
+    #[param(rename = "filter-lang", value_type = Option<FilterLang>, inline)]
     pub filter_lang: Option<String>,
     /// The CRS of geometries in `filter` (same list as `crs`); CRS84 by default.
-    #[param(rename = "filter-crs")]
+    #[param(rename = "filter-crs", value_type = Option<CrsUri>, inline)]
     pub filter_crs: Option<String>,
     /// Sort order: comma-separated properties, `-` for descending, e.g.
     /// `-area_m2,price_nok_per_m2`; ties are broken by id. `next` links page
@@ -133,6 +135,7 @@ pub struct ItemsQuery {
     /// Output format: GeoJSON (`json` or `geojson`, the default), `csv`
     /// (one row per plot, its properties as columns, for spreadsheets), or
     /// `html` (a page with a map and a table; browsers get it by `Accept`).
+    #[param(value_type = Option<ItemsFormat>, inline)]
     pub f: Option<String>,
 }
 

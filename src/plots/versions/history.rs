@@ -66,11 +66,9 @@ pub fn version_feature(data: &Value) -> Value {
 pub struct Change {
     /// The property (`geometry` for the boundary).
     pub property: String,
-    /// Its value before (absent: it had none).
-    #[schema(value_type = Object)]
+    /// Its value before (null: it had none), any JSON value.
     pub from: Value,
-    /// Its value after.
-    #[schema(value_type = Object)]
+    /// Its value after (null: it has none now), any JSON value.
     pub to: Value,
 }
 

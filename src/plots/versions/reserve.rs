@@ -44,6 +44,7 @@ pub struct ReserveQuery {
     #[param(example = "2026-06-30")]
     pub as_of: Option<String>,
     /// `json` (default), `csv`, or `html` (a page; browsers get it by their `Accept`).
+    #[param(value_type = Option<crate::http::params::ReportFormat>, inline)]
     pub f: Option<String>,
 }
 

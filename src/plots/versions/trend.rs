@@ -101,6 +101,7 @@ pub struct TrendQuery {
     #[param(example = "3301")]
     pub municipality: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<crate::http::params::DataFormat>, inline)]
     pub f: Option<String>,
 }
 
