@@ -124,7 +124,10 @@ fn check_sql(input: &str, bound: &BoundSql) {
         match bind {
             Bind::Number(n) => assert!(n.is_finite(), "{n} bound for {input:?}"),
             Bind::NumberList(ns) => {
-                assert!(ns.iter().all(|n| n.is_finite()), "{ns:?} bound for {input:?}")
+                assert!(
+                    ns.iter().all(|n| n.is_finite()),
+                    "{ns:?} bound for {input:?}"
+                )
             }
             // PostgreSQL's dates run from 4713 BC to 5874897 AD, its
             // timestamps to 294276 AD (chrono's years are astronomical:
@@ -143,7 +146,10 @@ fn check_sql(input: &str, bound: &BoundSql) {
             }
             Bind::Text(s) => assert!(!s.contains('\0'), "a NUL bound for {input:?}"),
             Bind::TextList(v) => {
-                assert!(v.iter().all(|s| !s.contains('\0')), "a NUL bound for {input:?}")
+                assert!(
+                    v.iter().all(|s| !s.contains('\0')),
+                    "a NUL bound for {input:?}"
+                )
             }
             Bind::Integer(_) | Bind::IntegerList(_) | Bind::Boolean(_) => {}
         }

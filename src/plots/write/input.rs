@@ -262,6 +262,9 @@ fn check_value(
             let trimmed = s.trim();
             if trimmed.is_empty() {
                 Err("must not be blank".to_owned())
+            } else if trimmed.contains('\0') {
+                // PostgreSQL's text cannot hold it (the insert would fail).
+                Err("contains a NUL character (U+0000), which text cannot hold".to_owned())
             } else if trimmed.chars().count() > max {
                 Err(format!(
                     "is {} characters long; at most {max}",
@@ -526,6 +529,20 @@ mod tests {
         assert_eq!(input.values["published"], true);
         assert_eq!(input.values["address"], Value::Null);
         assert_eq!(input.values.len(), catalogue::writable().count());
+    }
+
+    /// Found by the feature fuzz target: NUL passed the text checks, and
+    /// PostgreSQL refuses it at the insert (a 500, not a 400).
+    #[test]
+    fn nul_in_text_is_refused_by_name() {
+        let mut props = minimal();
+        props["name"] = json!("Test\u{0}plot");
+        props["documents"] = json!([{"title": "\u{0}", "url": "https://example.org/a.pdf"}]);
+        let errors = check_feature(&feature(props), CODES).unwrap_err();
+        for name in ["properties.name", "properties.documents"] {
+            let error = errors.iter().find(|e| e.name == name).expect(name);
+            assert!(error.reason.contains("NUL"), "{error:?}");
+        }
     }
 
     #[test]
