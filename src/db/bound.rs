@@ -59,6 +59,14 @@ impl BoundSql {
         self.pieces.push(Piece::Bind(bind));
     }
 
+    /// The bound values, in order (for tests and the fuzz targets).
+    pub fn binds(&self) -> impl Iterator<Item = &Bind> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Bind(b) => Some(b),
+            Piece::Sql(_) => None,
+        })
+    }
+
     /// The SQL with `$` in place of each bound value (for tests and logs).
     pub fn with_placeholders(&self) -> String {
         self.pieces

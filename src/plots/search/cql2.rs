@@ -18,10 +18,41 @@ pub enum Lang {
     Json,
 }
 
+/// How deep brackets may nest in a cql2-text filter. The parser backtracks
+/// on nested brackets, its time growing exponentially with their depth
+/// (the fuzz target found 100 of them taking over 10 s); real filters
+/// nest a few levels.
+pub const MAX_TEXT_NESTING: usize = 16;
+
+/// The deepest nesting of brackets in cql2-text, outside quoted text.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest, mut quote) = (0usize, 0, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')' | ']') => depth = depth.saturating_sub(1),
+            (None, _) => {}
+        }
+    }
+    deepest
+}
+
 /// Parses and translates `text` in `lang` into a boolean SQL expression
 /// over `plots`; geometries in it are in `crs`.
 pub fn parse(text: &str, lang: Lang, crs: Crs) -> Result<BoundSql, String> {
     let expr = match lang {
+        Lang::Text if nesting(text) > MAX_TEXT_NESTING => {
+            return Err(format!(
+                "nests brackets {} deep; cql2-text filters may nest at most {MAX_TEXT_NESTING}",
+                nesting(text)
+            ));
+        }
         Lang::Text => cql2::parse_text(text).map_err(|e| format!("is not valid cql2-text: {e}"))?,
         Lang::Json => cql2::parse_json(text).map_err(|e| format!("is not valid cql2-json: {e}"))?,
     };
@@ -104,6 +135,16 @@ fn check_like_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Text bound as a value: PostgreSQL's text cannot hold NUL (U+0000), and
+/// would refuse it with an error of its own (a 500, not a 400).
+fn text(s: &str) -> Result<String, String> {
+    if s.contains('\0') {
+        Err("a text value contains a NUL character (U+0000), which text cannot hold".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
 fn describe(expr: &Expr) -> String {
     cql2::Expr::to_text(expr).unwrap_or_else(|_| format!("{expr:?}"))
 }
@@ -174,7 +215,7 @@ impl Translator<'_> {
                 };
                 check_like_pattern(pattern)?;
                 self.out.sql(&format!("({column} LIKE "));
-                self.out.bind(Bind::Text(pattern.clone()));
+                self.out.bind(Bind::Text(text(pattern)?));
                 self.out.sql(")");
             }
             "between" => {
@@ -311,7 +352,7 @@ impl Translator<'_> {
                 let values = items
                     .iter()
                     .map(|i| match i.as_ref() {
-                        Expr::Literal(s) => Ok(s.clone()),
+                        Expr::Literal(s) => text(s),
                         other => Err(format!("`{}` is not text", describe(other))),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -395,7 +436,7 @@ impl Translator<'_> {
     fn value(&self, kind: Kind, expr: &Expr) -> Result<Bind, String> {
         let wrong = |what: &str| format!("`{}` is not {what}", describe(expr));
         Ok(match (kind, expr) {
-            (Kind::Text, Expr::Literal(s)) => Bind::Text(s.clone()),
+            (Kind::Text, Expr::Literal(s)) => Bind::Text(text(s)?),
             (Kind::Integer, Expr::Float(f))
                 if f.fract() == 0.0 && f.abs() <= f64::from(i32::MAX) =>
             {
@@ -547,5 +588,37 @@ mod tests {
         ] {
             assert!(sql_of(good).is_ok(), "{good}");
         }
+    }
+
+    /// Found by the cql2_text fuzz target: 100 nested brackets took the
+    /// parser over 10 s (it backtracks). The limit refuses them before
+    /// parsing; filters at the limit still parse.
+    #[test]
+    fn deep_nesting_is_refused_quickly() {
+        let deep = |n: usize| format!("{}status = 'a'{}", "(".repeat(n), ")".repeat(n));
+        let reason = sql_of(&deep(100)).unwrap_err();
+        assert!(reason.contains("at most 16"), "{reason}");
+        assert!(sql_of(&deep(MAX_TEXT_NESTING)).is_ok());
+        // Brackets in quoted text do not count.
+        assert!(sql_of(&format!("status = '{}'", "(".repeat(100))).is_ok());
+    }
+
+    /// Found by the cql2_text fuzz target: PostgreSQL refuses NUL in text
+    /// (a database error, so a 500); the filter is refused first.
+    #[test]
+    fn nul_in_text_values_is_refused() {
+        for filter in [
+            "status = 'a\0b'",
+            "name LIKE '%\0%'",
+            "status IN ('available', '\0')",
+            "A_CONTAINS(focus_areas, ('\0'))",
+        ] {
+            let reason = sql_of(filter).unwrap_err();
+            assert!(reason.contains("NUL"), "{filter:?}: {reason}");
+        }
+        let json = r#"{"op": "=", "args": [{"property": "status"}, "a\u0000b"]}"#;
+        let reason = parse(json, Lang::Json, Crs::CRS84).unwrap_err();
+        assert!(reason.contains("NUL"), "{reason}");
+        assert!(sql_of("status = 'a b'").is_ok());
     }
 }

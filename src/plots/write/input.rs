@@ -537,6 +537,20 @@ mod tests {
         assert_eq!(input.values.len(), catalogue::writable().count());
     }
 
+    /// Found by the feature fuzz target: NUL passed the text checks, and
+    /// PostgreSQL refuses it at the insert (a 500, not a 400).
+    #[test]
+    fn nul_in_text_is_refused_by_name() {
+        let mut props = minimal();
+        props["name"] = json!("Test\u{0}plot");
+        props["documents"] = json!([{"title": "\u{0}", "url": "https://example.org/a.pdf"}]);
+        let errors = check_feature(&feature(props), CODES).unwrap_err();
+        for name in ["properties.name", "properties.documents[0].title"] {
+            let error = errors.iter().find(|e| e.name == name).expect(name);
+            assert!(error.reason.contains("NUL"), "{error:?}");
+        }
+    }
+
     #[test]
     fn minus_zero_is_the_whole_number_zero() {
         let mut props = minimal();
