@@ -31,6 +31,6 @@ fi
 start_service clients
 
 say "client tests (OWSLib, openapi-spec-validator, schemathesis)"
-NAERINGSAREAL_URL="$SERVICE_URL" PLANNER_KEY="$PLANNER_KEY" \
+NAERINGSAREAL_URL="$SERVICE_URL" PLANNER_KEY="$PLANNER_KEY" ADMIN_KEY="$ADMIN_KEY" \
   "$venv/bin/python" -m pytest tests/clients -p no:cacheprovider "$@" \
   || { service_log_tail; exit 1; }

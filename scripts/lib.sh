@@ -90,7 +90,7 @@ ensure_browser() {
 # and a planner key, for the end-to-end tests of scripts/browser-test.sh and
 # scripts/client-test.sh. Needs ensure_postgis first. `start_service NAME`
 # builds the binary, makes the database naer_NAME_<pid>, serves on a free
-# port and sets SERVICE_URL, PLANNER_KEY and SERVICE_LOG; the service and its
+# port and sets SERVICE_URL, PLANNER_KEY, ADMIN_KEY and SERVICE_LOG; the service and its
 # database go when the script exits (stop_service, trapped on EXIT).
 start_service() {
   local name=$1 target=${CARGO_TARGET_DIR:-target}
@@ -108,6 +108,7 @@ start_service() {
   "$SERVICE_BIN" migrate >/dev/null
   "$SERVICE_BIN" seed-demo >/dev/null
   PLANNER_KEY=$("$SERVICE_BIN" api-key create --name "$name-tests" --role planner | tail -n1)
+  ADMIN_KEY=$("$SERVICE_BIN" api-key create --name "$name-admin" --role admin | tail -n1)
   say "serving on 127.0.0.1:$port"
   NAERINGSAREAL_LISTEN="127.0.0.1:$port" NAERINGSAREAL_ENQUIRY_RATE=off "$SERVICE_BIN" serve >"$SERVICE_LOG" 2>&1 &
   SERVICE_PID=$!

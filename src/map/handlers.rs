@@ -92,6 +92,30 @@ fn non_negative(value: &str) -> Result<String, String> {
     }
 }
 
+/// A number of at least 0, or blank for no filter (a plain form submission
+/// sends its blank fields as `name=`). For the OpenAPI document.
+struct BlankOrNumber;
+
+impl utoipa::PartialSchema for BlankOrNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(0.0)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(0)),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BlankOrNumber {}
+
 /// The map of vacant business land: plots coloured by status, a filter
 /// panel, a card per plot with an enquiry form, the site finder and the
 /// reserve. The query holds the filter (as the panel shows it) so that a
@@ -99,15 +123,15 @@ fn non_negative(value: &str) -> Result<String, String> {
 #[utoipa::path(
     tag = "Pages",
     params(
-        ("area_min" = Option<f64>, Query, description = "Smallest area, daa"),
-        ("area_max" = Option<f64>, Query, description = "Largest area, daa"),
+        ("area_min" = inline(Option<BlankOrNumber>), Query, description = "Smallest area, daa"),
+        ("area_max" = inline(Option<BlankOrNumber>), Query, description = "Largest area, daa"),
         ("status" = Option<String>, Query, description = "Statuses, comma-separated or repeated"),
         ("location_class" = Option<String>, Query, description = "ABC location classes"),
         ("land_use" = Option<String>, Query, description = "SOSI land-use codes"),
-        ("min_power_kw" = Option<f64>, Query, description = "Least power capacity, kW"),
-        ("max_port_km" = Option<f64>, Query, description = "Farthest from a port, km"),
-        ("max_motorway_km" = Option<f64>, Query, description = "Farthest from a motorway junction, km"),
-        ("max_station_km" = Option<f64>, Query, description = "Farthest from a train station, km"),
+        ("min_power_kw" = inline(Option<BlankOrNumber>), Query, description = "Least power capacity, kW"),
+        ("max_port_km" = inline(Option<BlankOrNumber>), Query, description = "Farthest from a port, km"),
+        ("max_motorway_km" = inline(Option<BlankOrNumber>), Query, description = "Farthest from a motorway junction, km"),
+        ("max_station_km" = inline(Option<BlankOrNumber>), Query, description = "Farthest from a train station, km"),
         ("available_by" = Option<String>, Query, description = "Available by this date, YYYY-MM-DD"),
         ("plot" = Option<String>, Query, description = "A plot to open on the map, by id"),
     ),

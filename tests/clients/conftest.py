@@ -8,6 +8,7 @@ import requests
 
 BASE = os.environ.get("NAERINGSAREAL_URL", "http://127.0.0.1:8080").rstrip("/")
 PLANNER_KEY = os.environ.get("PLANNER_KEY", "")
+ADMIN_KEY = os.environ.get("ADMIN_KEY", "")
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +23,10 @@ def planner_headers():
     if not PLANNER_KEY:
         pytest.fail("PLANNER_KEY is not set (scripts/client-test.sh makes one)")
     return {"Authorization": f"Bearer {PLANNER_KEY}"}
+
+
+@pytest.fixture(scope="session")
+def admin_headers():
+    if not ADMIN_KEY:
+        pytest.fail("ADMIN_KEY is not set (scripts/client-test.sh makes one)")
+    return {"Authorization": f"Bearer {ADMIN_KEY}"}
