@@ -158,9 +158,8 @@ async fn validate(
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EnquiriesQuery {
-    /// Page size, at least 1; a larger value than the server's maximum
-    /// (default 1000) is no error and is served as the maximum.
-    #[param(minimum = 1, example = 50)]
+    /// Page size (described by its schema).
+    #[param(schema_with = crate::http::params::limit_schema)]
     pub limit: Option<u32>,
     /// Opaque position of a page, from a `next` link.
     pub cursor: Option<String>,

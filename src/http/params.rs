@@ -243,6 +243,21 @@ pub fn parse_limit(value: &str) -> Result<u32, String> {
         .map_or(LIMIT_MAX, |n| n.min(LIMIT_MAX)))
 }
 
+/// The schema of a `limit` parameter: a whole number of at least 1, of any
+/// size (no `format`: however large, it is served as the maximum).
+pub fn limit_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .description(Some(
+            "Page size, at least 1 (default 10); a larger value than the server's maximum \
+             (default 1000), however large, is no error and is served as the maximum.",
+        ))
+        .examples([100])
+        .build()
+}
+
 /// The id of a resource in a path segment: a UUID. Anything else names no
 /// resource, so it is a 404 (a client asked for something that does not
 /// exist), saying what ids look like.

@@ -20,6 +20,14 @@ use crate::plots::search::query::PlotFilter;
 use crate::plots::search::request::{FILTER_PARAMS, FilterQuery, parse_filter};
 use crate::state::AppState;
 
+/// The ids of the tile matrix sets the tiles are cut in, for the OpenAPI
+/// document: one, `WebMercatorQuad` (any other id is a 404).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "a schema, never built")]
+enum TileMatrixSetId {
+    WebMercatorQuad,
+}
+
 /// The tile matrix sets the tiles are cut in.
 #[utoipa::path(
     tag = "Tiles",
@@ -51,7 +59,7 @@ pub async fn list_tile_matrix_sets(
 /// One tile matrix set's definition (OGC Two Dimensional Tile Matrix Set 2.0).
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), JsonFormatParam),
+    params(("tileMatrixSetId" = inline(TileMatrixSetId), Path, description = "`WebMercatorQuad`, the one tile matrix set"), JsonFormatParam),
     responses(
         (status = 200, description = "The tile matrix set", body = Object, content_type = "application/json"),
         problems::BadQuery,
@@ -107,7 +115,7 @@ pub async fn list_tilesets(
 /// into the template.
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery, JsonFormatParam),
+    params(("tileMatrixSetId" = inline(TileMatrixSetId), Path, description = "`WebMercatorQuad`, the one tile matrix set"), FilterQuery, JsonFormatParam),
     responses(
         (status = 200, description = "The tileset", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,
@@ -175,7 +183,7 @@ const STYLE: &str = "application/vnd.mapbox.style+json";
 #[utoipa::path(
     tag = "Tiles",
     params(
-        ("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"),
+        ("tileMatrixSetId" = inline(TileMatrixSetId), Path, description = "`WebMercatorQuad`, the one tile matrix set"),
         ("tileMatrix" = u32, Path, description = "The zoom level, 0 to 22"),
         ("tileRow" = u32, Path, description = "The row (y), from the north"),
         ("tileCol" = u32, Path, description = "The column (x), from the west"),
@@ -273,7 +281,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 /// A TileJSON 3.0.0 document of the plots' tiles (with the filters given).
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery),
+    params(("tileMatrixSetId" = inline(TileMatrixSetId), Path, description = "`WebMercatorQuad`, the one tile matrix set"), FilterQuery),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
         problems::BadQueryNamed,
@@ -318,7 +326,7 @@ pub async fn get_tilejson(
 /// plot filled and outlined in its status's colour.
 #[utoipa::path(
     tag = "Tiles",
-    params(("tileMatrixSetId" = String, Path, description = "`WebMercatorQuad`"), FilterQuery),
+    params(("tileMatrixSetId" = inline(TileMatrixSetId), Path, description = "`WebMercatorQuad`, the one tile matrix set"), FilterQuery),
     responses(
         (status = 200, description = "MapLibre style v8", body = Object, content_type = "application/vnd.mapbox.style+json"),
         problems::BadQueryNamed,

@@ -422,6 +422,13 @@ async fn the_history_shows_who_changed_what_and_the_register_can_be_seen_as_it_w
     assert_eq!(ending, ["end_reason", "ended_at"]);
     assert_eq!(versions[0]["feature"]["properties"]["status"], "available");
     assert_eq!(versions[0]["feature"]["geometry"]["type"], "MultiPolygon");
+    // RFC 7946 GeoJSON: no `crs` member (PostGIS's JSON of a geometry has one).
+    for version in versions {
+        assert!(
+            version["feature"]["geometry"].get("crs").is_none(),
+            "{version}"
+        );
+    }
 
     // The register as it was: before the change, the plot was available;
     // before the end, reserved; now it is gone.

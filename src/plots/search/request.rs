@@ -28,9 +28,8 @@ use crate::plots::codes::{
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
-    /// Page size, at least 1; a larger value than the server's maximum
-    /// (default 1000) is no error and is served as the maximum.
-    #[param(minimum = 1, example = 100)]
+    /// Page size (described by its schema).
+    #[param(schema_with = crate::http::params::limit_schema)]
     pub limit: Option<u32>,
     /// Only plots that intersect this box: `west,south,east,north` in CRS84
     /// (longitude, latitude) or in `bbox-crs`, in that CRS's axis order

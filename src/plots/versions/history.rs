@@ -49,7 +49,12 @@ pub async fn versions(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec
 pub fn version_feature(data: &Value) -> Value {
     let mut properties = data.as_object().cloned().unwrap_or_default();
     let id = properties.remove("id").unwrap_or(Value::Null);
-    let geometry = properties.remove("geom").unwrap_or(Value::Null);
+    let mut geometry = properties.remove("geom").unwrap_or(Value::Null);
+    // PostGIS writes a geometry's SRID into its JSON as a `crs` member
+    // (GeoJSON 2008); RFC 7946 has none, and the boundary is CRS84.
+    if let Some(g) = geometry.as_object_mut() {
+        g.remove("crs");
+    }
     if let Some(demo) = properties.remove("is_demo") {
         properties.insert("demo".to_owned(), demo);
     }

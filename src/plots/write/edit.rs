@@ -440,15 +440,22 @@ pub async fn items_options(caller: Caller) -> HttpResponse {
     tag = "Plots",
     params(("featureId" = Uuid, Path, description = "The plot's id")),
     responses((status = 204, description = "`Allow` lists the methods the caller may use",
-        headers(("Allow" = String, description = "e.g. `GET, HEAD, OPTIONS`, or with a planner's key `GET, HEAD, PUT, PATCH, DELETE, OPTIONS`")))),
+        headers(("Allow" = String, description = "e.g. `GET, HEAD, OPTIONS`, or with a planner's key `GET, HEAD, PUT, PATCH, DELETE, OPTIONS`"))),
+        problems::PlotNotFound,
+    ),
 )]
 #[route("/collections/plots/items/{featureId}", method = "OPTIONS")]
-pub async fn item_options(caller: Caller) -> HttpResponse {
-    allow(if caller.is_planner() {
+pub async fn item_options(
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    // An id that is not a UUID names no plot, here as on GET.
+    parse_feature_id(&path)?;
+    Ok(allow(if caller.is_planner() {
         "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
     } else {
         "GET, HEAD, OPTIONS"
-    })
+    }))
 }
 
 fn allow(methods: &'static str) -> HttpResponse {
