@@ -429,3 +429,25 @@ pub fn assert_invalid_parameter(answer: &Answer, parameter: &str, what: &str) {
     );
     assert_eq!(offending(&problem), [parameter], "{what}: {problem}");
 }
+
+/// An OpenAPI path (`/collections/plots/items/{featureId}`) with its
+/// parameters filled with values that name demo resources (`plot` for a
+/// plot's id); a parameter left without a value fails the test.
+pub fn filled_path(path: &str, plot: &str) -> String {
+    let filled = [
+        ("{featureId}", plot),
+        ("{tileMatrixSetId}", "WebMercatorQuad"),
+        ("{tileMatrix}", "12"),
+        ("{tileRow}", "1195"),
+        ("{tileCol}", "2164"),
+        ("{id}", "6f1c2a8e-0000-4000-8000-000000000001"),
+        ("{name}", "nobody"),
+    ]
+    .iter()
+    .fold(path.to_owned(), |p, (name, value)| p.replace(name, value));
+    assert!(
+        !filled.contains('{'),
+        "a value for each parameter of {path}"
+    );
+    filled
+}

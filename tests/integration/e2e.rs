@@ -144,30 +144,12 @@ async fn gdal_reads_every_plot_across_pages_from_the_real_binary() {
 fn every_get_path(plot: &str) -> Vec<String> {
     let doc: serde_json::Value =
         serde_json::from_str(&naeringsareal::router::openapi_json()).unwrap();
-    let values = [
-        ("{featureId}", plot),
-        ("{tileMatrixSetId}", "WebMercatorQuad"),
-        ("{tileMatrix}", "12"),
-        ("{tileRow}", "1195"),
-        ("{tileCol}", "2164"),
-        ("{id}", "6f1c2a8e-0000-4000-8000-000000000001"),
-        ("{name}", "nobody"),
-    ];
     doc["paths"]
         .as_object()
         .unwrap()
         .iter()
         .filter(|(_, item)| item.get("get").is_some())
-        .map(|(path, _)| {
-            let filled = values
-                .iter()
-                .fold(path.clone(), |p, (name, value)| p.replace(name, value));
-            assert!(
-                !filled.contains('{'),
-                "a value for each parameter of {path}"
-            );
-            filled
-        })
+        .map(|(path, _)| crate::common::filled_path(path, plot))
         .collect()
 }
 

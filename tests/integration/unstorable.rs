@@ -12,7 +12,9 @@ use naeringsareal::keys::role::Role;
 use naeringsareal::plots::catalogue::{self, Kind};
 use serde_json::{Value, json};
 
-use crate::common::{Answer, TestDb, app_on, bearer, id_of, key, new_plot, offending, send};
+use crate::common::{
+    Answer, TestDb, app_on, bearer, filled_path, id_of, key, new_plot, offending, send,
+};
 
 /// A NUL and a byte that is not UTF-8, percent-encoded, as a URL carries them.
 const IN_URLS: [&str; 2] = ["a%00b", "a%FFb"];
@@ -96,21 +98,6 @@ fn operations() -> Vec<(Method, String, Vec<String>)> {
     all
 }
 
-/// `path` with its parameters filled with values that name demo resources.
-fn filled(path: &str, plot: &str) -> String {
-    [
-        ("{featureId}", plot),
-        ("{tileMatrixSetId}", "WebMercatorQuad"),
-        ("{tileMatrix}", "12"),
-        ("{tileRow}", "1195"),
-        ("{tileCol}", "2164"),
-        ("{id}", "6f1c2a8e-0000-4000-8000-000000000001"),
-        ("{name}", "nobody"),
-    ]
-    .iter()
-    .fold(path.to_owned(), |p, (name, value)| p.replace(name, value))
-}
-
 #[actix_web::test]
 async fn every_query_and_path_parameter_refuses_text_postgresql_cannot_hold() {
     let db = TestDb::with_demo().await;
@@ -125,7 +112,7 @@ async fn every_query_and_path_parameter_refuses_text_postgresql_cannot_hold() {
         }
         for bad in IN_URLS {
             for name in &query {
-                let uri = format!("{}?{name}={bad}", filled(&path, &plot));
+                let uri = format!("{}?{name}={bad}", filled_path(&path, &plot));
                 let request = TestRequest::default()
                     .method(method.clone())
                     .uri(&uri)
@@ -137,7 +124,7 @@ async fn every_query_and_path_parameter_refuses_text_postgresql_cannot_hold() {
             // Each path parameter in turn.
             for (at, _) in path.match_indices('{') {
                 let end = at + path[at..].find('}').unwrap();
-                let uri = filled(&format!("{}{bad}{}", &path[..at], &path[end + 1..]), &plot);
+                let uri = filled_path(&format!("{}{bad}{}", &path[..at], &path[end + 1..]), &plot);
                 let request = TestRequest::default()
                     .method(method.clone())
                     .uri(&uri)
@@ -366,6 +353,12 @@ async fn every_text_field_of_every_body_refuses_a_nul() {
     for (method, uri, content_type, body, named) in &bodies {
         let fields = text_fields(body);
         assert!(!fields.is_empty(), "{method} {uri}");
+        let sent = |body: Vec<u8>| {
+            send(
+                &app,
+                request(method.clone(), uri, &admin, content_type, body),
+            )
+        };
         for (pointer, name) in fields {
             if pointer.ends_with("/type") && !pointer.contains("documents") {
                 // GeoJSON's own `type` members: a NUL there is refused too,
@@ -373,12 +366,7 @@ async fn every_text_field_of_every_body_refuses_a_nul() {
                 continue;
             }
             let what = format!("{method} {uri} {name}");
-            let body = spoilt(body, &pointer).to_string().into_bytes();
-            let answer = send(
-                &app,
-                request(method.clone(), uri, &admin, content_type, body),
-            )
-            .await;
+            let answer = sent(spoilt(body, &pointer).to_string().into_bytes()).await;
             assert_refused(&answer, &named(&name), &what);
             tried += 1;
         }
@@ -387,32 +375,12 @@ async fn every_text_field_of_every_body_refuses_a_nul() {
         odd.as_object_mut()
             .unwrap()
             .insert("x\u{0}".to_owned(), json!(1));
-        let answer = send(
-            &app,
-            request(
-                method.clone(),
-                uri,
-                &admin,
-                content_type,
-                odd.to_string().into_bytes(),
-            ),
-        )
-        .await;
+        let answer = sent(odd.to_string().into_bytes()).await;
         assert_eq!(
             answer.status, 400,
             "{method} {uri}: a member name with a NUL"
         );
-        let answer = send(
-            &app,
-            request(
-                method.clone(),
-                uri,
-                &admin,
-                content_type,
-                b"{\"name\": \"\xff\"}".to_vec(),
-            ),
-        )
-        .await;
+        let answer = sent(b"{\"name\": \"\xff\"}".to_vec()).await;
         assert_eq!(answer.status, 400, "{method} {uri}: not UTF-8");
         // (An import names the body `file`, as it names a file the CLI reads.)
         let problem = answer.json();
