@@ -30,6 +30,21 @@ pub struct DbConfig {
     /// `statement_timeout` set on every connection: no query runs longer.
     #[arg(long = "statement-timeout-ms", env = "NAERINGSAREAL_DB_STATEMENT_TIMEOUT_MS", default_value = "10000", value_parser = parse_millis)]
     pub statement_timeout: Duration,
+
+    /// A hot standby (read-only replica) for the public read path: items, a
+    /// plot, tiles, the HTML pages, site matching and the reserve overview.
+    /// Writes and planners' reads go to `DATABASE_URL`. Never logged.
+    #[arg(long, env = "NAERINGSAREAL_READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<SecretString>,
+
+    /// The replica serves reads while its replay lag is at most this; past
+    /// it, and while it is down, reads go to the primary.
+    #[arg(long = "replica-max-lag-ms", env = "NAERINGSAREAL_REPLICA_MAX_LAG_MS", default_value = "5000", value_parser = parse_millis)]
+    pub replica_max_lag: Duration,
+
+    /// How often the replica's lag is measured.
+    #[arg(long = "replica-check-ms", env = "NAERINGSAREAL_REPLICA_CHECK_MS", default_value = "1000", value_parser = parse_millis)]
+    pub replica_check: Duration,
 }
 
 /// Settings of the HTTP server (`serve`).
@@ -173,12 +188,20 @@ impl DbConfig {
             pool_size: NonZeroU32::new(4).expect("non-zero"),
             pool_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(30),
+            read_database_url: None,
+            replica_max_lag: Duration::from_secs(5),
+            replica_check: Duration::from_secs(1),
         }
     }
 
     /// The URL, for the one place that opens connections.
     pub(crate) fn url(&self) -> &str {
         self.database_url.expose_secret()
+    }
+
+    /// The replica's URL, if one is configured.
+    pub(crate) fn read_url(&self) -> Option<&str> {
+        self.read_database_url.as_ref().map(|u| u.expose_secret())
     }
 }
 

@@ -144,6 +144,9 @@ pub enum ApiError {
     /// The database could not give a connection in time (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// `/ready`: the service cannot serve, for the reason given (503).
+    #[error("not ready: {0}")]
+    NotReady(String),
     /// Anything else (500). The cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -185,6 +188,7 @@ impl ApiError {
                 "the database is busy or unreachable; try again shortly".to_owned(),
                 vec![],
             ),
+            Self::NotReady(reason) => (TYPE_UNAVAILABLE, reason.clone(), vec![]),
             Self::Internal(_) => (
                 "about:blank",
                 "the server failed to answer this request; the cause is in its log".to_owned(),
@@ -224,7 +228,7 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -236,7 +240,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_) | Self::NotReady(_)) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -312,6 +316,12 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => Self::Unavailable(info.message().to_owned()),
+            // A write reached a server that is read-only: a standby, as the
+            // primary is during a failover. The next connection finds the
+            // new primary (target_session_attrs=read-write).
+            DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
             // statement_timeout: the query ran out of time; or the server
             // ended the connection (restart, failover, pg_terminate_backend).
             // diesel exposes no SQLSTATE for these, only the message.

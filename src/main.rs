@@ -1,6 +1,8 @@
 //! The `naeringsareal` binary: `serve`, `migrate`, `seed-demo`, `openapi`,
 //! `api-key` and `import`.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -301,7 +303,7 @@ async fn run_migrations(db: &DbConfig) -> anyhow::Result<()> {
 async fn load_copies(shared: Shared) {
     let started = std::time::Instant::now();
     let loaded = match shared.state.conn().await {
-        Ok(mut conn) => shared.candidates.refresh(&mut conn).await,
+        Ok(mut conn) => shared.candidates.refresh(&mut conn).await.map(drop),
         Err(e) => Err(e),
     };
     match loaded {
@@ -317,7 +319,7 @@ async fn load_copies(shared: Shared) {
     }
     let started = std::time::Instant::now();
     let loaded = match shared.state.conn().await {
-        Ok(mut conn) => shared.tiles.refresh(&mut conn).await.map(drop),
+        Ok(mut conn) => shared.tiles.refresh(&mut conn, false).await.map(drop),
         Err(e) => Err(e),
     };
     match loaded {
@@ -334,8 +336,18 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     let pool = db::build_pool(&db)?;
     let postgis = db::check_database(&pool).await?;
     tracing::info!(%postgis, listen = %server.listen, pool_size = db.pool_size, "starting");
+    let replica = db::build_replica_pool(&db)?.map(|replica| {
+        let replica = Arc::new(db::replica::Replica::new(replica, db.replica_max_lag));
+        db::replica::monitor(Arc::clone(&replica), pool.clone(), db.replica_check);
+        tracing::info!(
+            max_lag_ms = db.replica_max_lag.as_millis() as u64,
+            "public reads may go to the read replica"
+        );
+        replica
+    });
     let state = AppState {
         pool,
+        replica,
         api: server.api.clone(),
         public_url: server.public_url.clone(),
     };

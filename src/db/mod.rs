@@ -2,6 +2,7 @@
 //! and the PostGIS SQL functions the queries use.
 
 pub mod bound;
+pub mod replica;
 pub mod schema;
 pub mod sql;
 
@@ -36,14 +37,36 @@ const MIGRATION_LOCK_KEY: i64 = 0x6e_e6_72_69_6e_67;
 /// Builds the pool: `pool_size` connections, each with `statement_timeout` set,
 /// and a wait timeout after which a request is answered 503.
 pub fn build_pool(config: &DbConfig) -> anyhow::Result<DbPool> {
+    pool_for(config, config.url(), RecyclingMethod::Fast)
+}
+
+/// The replica's pool, built as the primary's, when a replica is configured.
+pub fn build_replica_pool(config: &DbConfig) -> anyhow::Result<Option<DbPool>> {
+    config
+        .read_url()
+        .map(|url| {
+            // Checked at every checkout: a replica that went away must be
+            // found out before the request is served from it, so that the
+            // request goes to the primary instead of failing.
+            pool_for(config, url, RecyclingMethod::Verified)
+                .context("building the read replica's pool")
+        })
+        .transpose()
+}
+
+fn pool_for(
+    config: &DbConfig,
+    url: &str,
+    recycling: RecyclingMethod<AsyncPgConnection>,
+) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = config.statement_timeout.as_millis();
     let mut manager_config = ManagerConfig::default();
-    // Fast recycling: diesel-async's default pings the server with
-    // `SELECT 1` at every checkout, a second round trip for every request
-    // (measured: it held single-plot reads to under half the SQL floor). A
-    // connection that died is found out by the query that uses it, answered
-    // 503, and not put back into the pool.
-    manager_config.recycling_method = RecyclingMethod::Fast;
+    // The primary's pool recycles fast: diesel-async's default pings the
+    // server with `SELECT 1` at every checkout, a second round trip for
+    // every request (measured: it held single-plot reads to under half the
+    // SQL floor). A connection that died is found out by the query that
+    // uses it, answered 503, and not put back into the pool.
+    manager_config.recycling_method = recycling;
     manager_config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
@@ -66,10 +89,8 @@ pub fn build_pool(config: &DbConfig) -> anyhow::Result<DbPool> {
         }
         .boxed()
     });
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-        config.url(),
-        manager_config,
-    );
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, manager_config);
     Pool::builder(manager)
         .max_size(config.pool_size.get() as usize)
         .wait_timeout(Some(config.pool_timeout))

@@ -202,7 +202,7 @@ pub async fn map_page(
     });
     p.finish(MAP_PARAMS)?;
 
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let land_uses = queries::land_use_codes(&mut conn).await?;
     let extent = queries::extent(&mut conn).await?;
     drop(conn);
@@ -309,7 +309,7 @@ struct PlacesRow {
 )]
 #[get("/reference-places")]
 pub async fn reference_places(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let row: PlacesRow = diesel::sql_query(
         "SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(\
            'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geom, 6)::json, \

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::candidate::{COLUMNS, Candidate, CandidateRow};
 use super::needs::{Fit, Needs};
 use crate::error::ApiError;
-use crate::plots::changes::{Look, read_since};
+use crate::plots::changes::{Look, Looked, Mark, read_since};
 
 /// Open, published and available: the plots on offer (see
 /// [`PlotRow::is_on_offer`]).
@@ -38,21 +38,23 @@ pub struct Ranking {
 #[derive(Debug, Default)]
 pub struct Candidates {
     plots: RwLock<HashMap<Uuid, Candidate>>,
-    /// The snapshot the copy is current as of (`None` before the first
-    /// look). Its lock also puts the refreshes in a line, so that none
-    /// applies an older look over a newer one.
-    as_of: tokio::sync::Mutex<Option<String>>,
+    /// Where the copy is current as of (`None` before the first look). Its
+    /// lock also puts the refreshes in a line, so that none applies an
+    /// older look over a newer one.
+    as_of: tokio::sync::Mutex<Option<Mark>>,
 }
 
 impl Candidates {
     /// Brings the copy up to date with every write committed before this
-    /// call: on the first call, all the plots on offer; then the plots
-    /// written since the last call, which join, change or leave the copy.
-    pub async fn refresh(&self, conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
+    /// call: on the first call (and after a failover or a restart of the
+    /// primary), all the plots on offer; then the plots written since the
+    /// last call, which join, change or leave the copy. Returns `false`,
+    /// changing nothing, when `conn` is to a standby behind the copy: the
+    /// match must then be made on the primary.
+    pub async fn refresh(&self, conn: &mut AsyncPgConnection) -> Result<bool, ApiError> {
         let mut as_of = self.as_of.lock().await;
-        let since = as_of.clone();
-        // The first load goes straight into a new map; later changes are
-        // few, and are applied once read.
+        // A full look goes straight into a new map; later changes are few,
+        // and are applied once read.
         let mut loaded = HashMap::new();
         let mut changes = Vec::new();
         let select = format!("{}, ({ON_OFFER}) AS on_offer", COLUMNS.as_str());
@@ -60,21 +62,26 @@ impl Candidates {
             select: &select,
             first: ON_OFFER,
         };
-        let snapshot = read_since(conn, since.as_deref(), &look, |row: CandidateRow| {
+        let looked = read_since(conn, as_of.as_ref(), &look, |row: CandidateRow, full| {
             let candidate = row.on_offer.then(|| Candidate::from(&row));
-            match (&since, candidate) {
-                (None, Some(candidate)) => {
+            match (full, candidate) {
+                (true, Some(candidate)) => {
                     loaded.insert(row.id, candidate);
                 }
-                (None, None) => {}
-                (Some(_), candidate) => changes.push((row.id, candidate)),
+                (true, None) => {}
+                (false, candidate) => changes.push((row.id, candidate)),
             }
         })
         .await?;
+        let mark = match looked {
+            Looked::Behind => return Ok(false),
+            Looked::Full(mark) => {
+                *self.plots.write().unwrap_or_else(|e| e.into_inner()) = loaded;
+                mark
+            }
+            Looked::Changes(mark) => mark,
+        };
         let mut plots = self.plots.write().unwrap_or_else(|e| e.into_inner());
-        if since.is_none() {
-            *plots = loaded;
-        }
         for (id, candidate) in changes {
             match candidate {
                 Some(candidate) => plots.insert(id, candidate),
@@ -82,8 +89,8 @@ impl Candidates {
             };
         }
         drop(plots);
-        *as_of = Some(snapshot);
-        Ok(())
+        *as_of = Some(mark);
+        Ok(true)
     }
 
     /// How many plots the copy holds.

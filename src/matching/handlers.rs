@@ -46,8 +46,12 @@ pub async fn match_plots(
     let needs = parse_needs(&body)?;
     needs.check().map_err(ApiError::InvalidBody)?;
     let limit = needs.limit.unwrap_or(10) as usize;
-    let mut conn = state.conn().await?;
-    candidates.refresh(&mut conn).await?;
+    let mut conn = state.read_conn(true).await?;
+    if !candidates.refresh(&mut conn).await? {
+        // The replica is behind what the copy has seen: match on the primary.
+        conn = state.read_conn(false).await?;
+        candidates.refresh(&mut conn).await?;
+    }
     // Scoring every candidate takes some milliseconds of CPU: on the
     // blocking pool, not on the worker that serves other requests.
     let (candidates, ranking_needs) = (candidates.into_inner(), needs.clone());

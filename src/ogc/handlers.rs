@@ -176,7 +176,7 @@ pub async fn list_collections(
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json", "html"])?;
     let base = state.base_url(&req);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let plots = plots::handlers::describe_collection(&mut conn, &base).await?;
     let collections = Collections {
         links: vec![

@@ -112,7 +112,7 @@ pub async fn get_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json", "html"])?;
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let base = state.base_url(&req);
     let collection = describe_collection(&mut conn, &base).await?;
     if form(&req) == Form::Html {
@@ -181,7 +181,7 @@ pub async fn get_plot(
     let crs = params.parsed("crs", Crs::parse).unwrap_or(Crs::CRS84);
     params.finish(&["f", "crs"])?;
     let html = form(&req) == Form::Html;
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(!caller.is_planner()).await?;
     let plot = queries::get(&mut conn, id, if html { Crs::CRS84 } else { crs }).await?;
     let land_uses = match html {
         true => queries::land_use_codes(&mut conn).await?,
@@ -298,7 +298,7 @@ pub async fn get_queryables(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json"])?;
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let land_uses = queries::land_use_codes(&mut conn).await?;
     drop(conn);
     let land_use_codes: Vec<i32> = land_uses.iter().map(|c| c.code).collect();

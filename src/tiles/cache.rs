@@ -31,7 +31,7 @@ use uuid::Uuid;
 use super::matrix::{self, MAX_ZOOM, TileId};
 use super::render::{BUFFER, EXTENT};
 use crate::error::ApiError;
-use crate::plots::changes::{Look, read_since};
+use crate::plots::changes::{Look, Looked, Mark, read_since};
 
 /// A cached tile's key: the tile, the query string of its filters as the
 /// request gave them (parameters sorted), and whether unpublished plots are
@@ -170,9 +170,9 @@ pub struct TileCache {
     held: Arc<Mutex<HashMap<TileId, HashSet<Arc<str>>>>>,
     /// Each open plot's box.
     boxes: Mutex<HashMap<Uuid, PlotBox>>,
-    /// The last look: its snapshot and when it began (`None` before the
-    /// first); its lock also puts the looks in line.
-    as_of: tokio::sync::Mutex<Option<(String, Instant)>>,
+    /// The last look: where it left the cache and when it began (`None`
+    /// before the first); its lock also puts the looks in line.
+    as_of: tokio::sync::Mutex<Option<(Mark, Instant)>>,
     /// Raised by every look that drops tiles (see the module's doc).
     generation: RwLock<u64>,
     hits: AtomicU64,
@@ -228,34 +228,42 @@ impl TileCache {
     /// Drops every tile that a plot written since the last look touched,
     /// and returns the generation to [`insert`](Self::insert) a tile
     /// rendered after this call with.
-    pub async fn refresh(&self, conn: &mut AsyncPgConnection) -> Result<u64, ApiError> {
+    pub async fn refresh(
+        &self,
+        conn: &mut AsyncPgConnection,
+        on_replica: bool,
+    ) -> Result<Option<u64>, ApiError> {
         if !self.is_on() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let asked = Instant::now();
         let mut as_of = self.as_of.lock().await;
         // A look that began after this call did (while it waited for the
         // lock) saw every write committed before it: nothing is left to do.
-        if let Some((_, began)) = &*as_of
+        // Unless the tile is to be rendered on a replica, which may not
+        // have replayed what that look saw.
+        if !on_replica
+            && let Some((_, began)) = &*as_of
             && *began >= asked
         {
-            return Ok(*self.generation.read().unwrap_or_else(|e| e.into_inner()));
+            return Ok(Some(
+                *self.generation.read().unwrap_or_else(|e| e.into_inner()),
+            ));
         }
         let began = Instant::now();
-        let since = as_of.as_ref().map(|(snapshot, _)| snapshot.clone());
-        // The first look goes straight into a new map (a million plots
-        // would otherwise sit in a list first); later ones are few.
+        // A full look goes straight into a new map (a million plots would
+        // otherwise sit in a list first); later ones are few.
         let mut loaded: HashMap<Uuid, PlotBox> = HashMap::new();
         let mut changed: Vec<(Uuid, Option<PlotBox>)> = Vec::new();
-        let first = since.is_none();
-        let snapshot = read_since(conn, since.as_deref(), &LOOK, |row: BoxRow| {
+        let last = as_of.as_ref().map(|(mark, _)| mark);
+        let looked = read_since(conn, last, &LOOK, |row: BoxRow, full| {
             let now = row.open.then_some(PlotBox {
                 west: row.west as f32,
                 south: row.south as f32,
                 east: row.east as f32,
                 north: row.north as f32,
             });
-            match (first, now) {
+            match (full, now) {
                 (true, Some(b)) => {
                     loaded.insert(row.id, b);
                 }
@@ -264,8 +272,13 @@ impl TileCache {
             }
         })
         .await?;
+        let (mark, full) = match looked {
+            Looked::Behind => return Ok(None),
+            Looked::Full(mark) => (mark, true),
+            Looked::Changes(mark) => (mark, false),
+        };
         let mut boxes = self.boxes.lock().unwrap_or_else(|e| e.into_inner());
-        if first {
+        if full {
             *boxes = loaded;
         }
         let mut touched = Vec::new();
@@ -281,20 +294,26 @@ impl TileCache {
         // that looks next finds nothing left to drop, and must not serve
         // one of them meanwhile.
         let mut generation = self.generation.write().unwrap_or_else(|e| e.into_inner());
-        if !touched.is_empty() {
+        if full && as_of.is_some() {
+            // Another primary, or one behind the last look: what the cache
+            // holds may show writes it no longer has.
+            *generation += 1;
+            self.drop_all();
+        } else if !touched.is_empty() {
             *generation += 1;
             self.drop_touched(&touched);
         }
         let current = *generation;
         drop(generation);
-        *as_of = Some((snapshot, began));
+        *as_of = Some((mark, began));
         tracing::debug!(
             boxes = touched.len(),
+            full,
             waited_ms = began.duration_since(asked).as_millis() as u64,
             looked_ms = began.elapsed().as_millis() as u64,
             "tile cache looked"
         );
-        Ok(current)
+        Ok(Some(current))
     }
 
     /// The cached tile of `key`.
@@ -347,19 +366,26 @@ impl TileCache {
         self.boxes.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Drops every tile. Called with the generation's write lock held.
+    fn drop_all(&self) {
+        let Some(tiles) = &self.tiles else { return };
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let count: usize = held.values().map(HashSet::len).sum();
+        held.clear();
+        drop(held);
+        tiles.invalidate_all();
+        self.dropped.fetch_add(count as u64, Ordering::Relaxed);
+    }
+
     /// Drops the tiles the boxes touch at every zoom, under every filter.
     /// Called with the generation's write lock held.
     fn drop_touched(&self, touched: &[PlotBox]) {
         let Some(tiles) = &self.tiles else { return };
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if touched.len() > DROP_ALL_PAST {
-            let count: usize = held.values().map(HashSet::len).sum();
-            held.clear();
-            drop(held);
-            tiles.invalidate_all();
-            self.dropped.fetch_add(count as u64, Ordering::Relaxed);
+            self.drop_all();
             return;
         }
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         // Each box's tiles at each zoom, as column and row ranges.
         let margin = f64::from(BUFFER) / f64::from(EXTENT);
         let ranges: Vec<Vec<(u32, u32, u32, u32)>> = (0..=MAX_ZOOM)

@@ -216,8 +216,19 @@ pub async fn get_tile(
     let pairs = p.finish(&tile_params())?;
     filter.include_unpublished = caller.is_planner();
     let key = TileKey::new(tile, &pairs, filter.include_unpublished);
-    let mut conn = state.conn().await?;
-    let generation = cache.refresh(&mut conn).await?;
+    let mut conn = state.read_conn(!filter.include_unpublished).await?;
+    let on_replica = conn.on_replica;
+    let generation = match cache.refresh(&mut conn, on_replica).await? {
+        Some(generation) => generation,
+        // The replica is behind what the cache has seen: render on the primary.
+        None => {
+            conn = state.read_conn(false).await?;
+            cache
+                .refresh(&mut conn, false)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the primary is never behind"))?
+        }
+    };
     let encoded = match cache.get(&key) {
         Some(hit) => hit,
         None => {
@@ -298,7 +309,7 @@ pub async fn get_tilejson(
     check_tms(&path)?;
     let query = filter_query(req.query_string(), &[])?;
     let base = state.base_url(&req);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let extent = crate::plots::queries::extent(&mut conn).await?;
     drop(conn);
     let bounds = extent.bbox();

@@ -155,6 +155,18 @@ impl TestDb {
         }
     }
 
+    /// A fresh database with nothing in it, not even PostGIS.
+    pub async fn unmigrated() -> Self {
+        let name = format!("naer_test_{}", uuid::Uuid::new_v4().simple());
+        exec(&mut admin().await, &format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        Self {
+            url: url_for(&name),
+            name,
+        }
+    }
+
     /// A fresh database with the demo data loaded.
     pub async fn with_demo() -> Self {
         let db = Self::new().await;
@@ -180,6 +192,7 @@ impl TestDb {
     pub fn state_with(&self, api: ApiConfig) -> AppState {
         AppState {
             pool: db::build_pool(&DbConfig::for_url(&self.url)).unwrap(),
+            replica: None,
             api,
             public_url: None,
         }

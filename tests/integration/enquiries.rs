@@ -16,7 +16,7 @@ use crate::common::*;
 const COMPANY: &str = "203.0.113.7:40000";
 
 /// A valid enquiry, about `plot` if given.
-fn enquiry(plot: Option<&str>) -> Value {
+pub fn enquiry(plot: Option<&str>) -> Value {
     let mut body = json!({
         "name": "Kari Nordmann",
         "company": "Eksempel Logistikk AS",
@@ -41,7 +41,7 @@ fn post_from(peer: &str, body: &Value) -> actix_http::Request {
         .to_request()
 }
 
-fn post(body: &Value) -> actix_http::Request {
+pub fn post(body: &Value) -> actix_http::Request {
     post_from(COMPANY, body)
 }
 

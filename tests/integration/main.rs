@@ -1,6 +1,9 @@
 //! Integration tests: the real app against a real PostGIS, one database per test.
 
+mod availability;
+mod backup;
 mod bad_input;
+mod cluster;
 mod common;
 mod cql2;
 mod crs;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-fn match_request(needs: &Value) -> actix_http::Request {
+pub fn match_request(needs: &Value) -> actix_http::Request {
     TestRequest::post()
         .uri("/collections/plots/match")
         .insert_header(("content-type", "application/json"))
@@ -177,12 +177,12 @@ async fn bad_needs_are_refused_with_reasons() {
 }
 
 /// Needs that only a plot priced at 1 NOK/m² or less meets (the demo has none).
-fn nearly_free() -> Value {
+pub fn nearly_free() -> Value {
     json!({"max_price_nok_per_m2": 1, "required": ["max_price_nok_per_m2"], "limit": 100})
 }
 
 /// The ids of the plots matched for `needs`, sorted.
-async fn matched<B: MessageBody>(app: &impl TestApp<B>, needs: &Value) -> Vec<String> {
+pub async fn matched<B: MessageBody>(app: &impl TestApp<B>, needs: &Value) -> Vec<String> {
     let answer = send(app, match_request(needs)).await;
     assert_eq!(
         answer.status,

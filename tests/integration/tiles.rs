@@ -23,13 +23,13 @@ async fn exec(db: &TestDb, sql: &str) {
 }
 
 /// Drammen's centre at z12 is tile column 2164, row 1195.
-const DRAMMEN_Z12: &str = "/collections/plots/tiles/WebMercatorQuad/12/1195/2164";
+pub const DRAMMEN_Z12: &str = "/collections/plots/tiles/WebMercatorQuad/12/1195/2164";
 
 /// One decoded feature: its properties as JSON.
-type Properties = HashMap<String, Value>;
+pub type Properties = HashMap<String, Value>;
 
 /// The features of the `plots` layer of an MVT tile.
-fn decode(bytes: &[u8]) -> Vec<Properties> {
+pub fn decode(bytes: &[u8]) -> Vec<Properties> {
     if bytes.is_empty() {
         return Vec::new();
     }
@@ -65,7 +65,7 @@ fn json_of(value: mvt_reader::feature::Value) -> Value {
 }
 
 /// The references in a tile.
-fn references(features: &[Properties]) -> Vec<String> {
+pub fn references(features: &[Properties]) -> Vec<String> {
     let mut refs: Vec<String> = features
         .iter()
         .map(|f| f["reference"].as_str().unwrap().to_owned())

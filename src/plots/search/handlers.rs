@@ -43,7 +43,7 @@ pub async fn list_plots(
     let mut request = ItemsRequest::parse(req.query_string(), &state.api)?;
     request.filter.include_unpublished = caller.is_planner();
     let base = state.base_url(&req);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(!caller.is_planner()).await?;
     if let Some(as_of) = request.as_of {
         let past = page::find_as_of(&mut conn, &request, as_of).await?;
         drop(conn);

@@ -63,7 +63,7 @@ pub async fn get_reserve(
         return respond(&req, &state, &selection, as_of).await;
     }
 
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let groups = totals(&mut conn, &group_by, &statuses, &municipalities, as_of).await?;
     drop(conn);
     let total = Group::total(&groups);
@@ -133,7 +133,7 @@ async fn respond(
     as_of: Option<DateTime<Utc>>,
 ) -> Result<HttpResponse, ApiError> {
     let (statuses, municipalities) = (&selection.statuses, &selection.municipalities);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let land_uses = queries::land_use_codes(&mut conn).await?;
     let by_land_use = totals(&mut conn, &["land_use"], statuses, municipalities, as_of).await?;
     let by_class = totals(

@@ -278,7 +278,7 @@ pub async fn get_reserve_trend(
     let csv = p.get("f") == Some("csv");
     let pairs = p.finish(&["step", "from", "group_by", "status", "municipality", "f"])?;
 
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn(true).await?;
     let points = trend(&mut conn, &selection, step, from).await?;
     drop(conn);
     let group_by = &selection.group_by;
