@@ -138,7 +138,7 @@ def poster(w):
     n = 0
     while time.time() < stop:
         n += 1
-        reference = f"DRILL-{w}-{n}-{uuid.uuid4().hex[:6]}"
+        reference = f"DRILL{w}-{n}"
         feature = {
             "type": "Feature",
             "geometry": {"type": "Polygon", "coordinates": [[
