@@ -32,6 +32,10 @@ pub const TYPE_INVALID_BODY: &str = "urn:naeringsareal:problem:invalid-body";
 /// Problem type of a client that sent more requests than it may.
 pub const TYPE_RATE_LIMITED: &str = "urn:naeringsareal:problem:rate-limited";
 
+/// Problem type of an `Idempotency-Key` that cannot be used: its first
+/// request is still running (409), or it was sent with another request (422).
+pub const TYPE_IDEMPOTENCY_KEY: &str = "urn:naeringsareal:problem:idempotency-key";
+
 /// An error body (RFC 9457 problem details).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -135,6 +139,13 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// A request with this `Idempotency-Key` is still being processed (409,
+    /// with `Retry-After`).
+    #[error("idempotency key in use: {0}")]
+    IdempotencyKeyInUse(String),
+    /// This `Idempotency-Key` was used for another request (422).
+    #[error("idempotency key reused: {0}")]
+    IdempotencyKeyReused(String),
     /// The resource does not exist (404).
     #[error("not found: {0}")]
     NotFound(String),
@@ -178,6 +189,11 @@ impl ApiError {
             Self::PayloadTooLarge(detail) | Self::UnsupportedMediaType(detail) => {
                 ("about:blank", detail.clone(), vec![])
             }
+            Self::IdempotencyKeyInUse(reason) | Self::IdempotencyKeyReused(reason) => (
+                TYPE_IDEMPOTENCY_KEY,
+                format!("Idempotency-Key: {reason}"),
+                vec![FieldError::new("Idempotency-Key", reason.clone())],
+            ),
             Self::NotFound(detail) => (TYPE_NOT_FOUND, detail.clone(), vec![]),
             Self::Gone(detail) => (TYPE_GONE, detail.clone(), vec![]),
             Self::Unavailable(_) => (
@@ -222,6 +238,8 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::IdempotencyKeyInUse(_) => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -236,7 +254,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_) | Self::IdempotencyKeyInUse(_)) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use naeringsareal::config::{DbConfig, ServerConfig};
 use naeringsareal::crs::Crs;
 use naeringsareal::error::ApiError;
+use naeringsareal::http::idempotency;
 use naeringsareal::keys::role::Role;
 use naeringsareal::keys::store as keys;
 use naeringsareal::plots::write::import;
@@ -341,6 +342,10 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     };
     let shared = Shared::from(state);
     tokio::spawn(load_copies(shared.clone()));
+    tokio::spawn(idempotency::purge_hourly(
+        shared.state.pool.clone(),
+        server.api.idempotency_ttl,
+    ));
     let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)
