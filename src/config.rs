@@ -115,7 +115,7 @@ pub struct ApiConfig {
 
     /// How long the answer to a POST with an `Idempotency-Key` is kept for
     /// its retries, in whole hours (1 to 720); after it the key is new again.
-    #[arg(long = "idempotency-ttl-hours", env = "NAERINGSAREAL_IDEMPOTENCY_TTL_HOURS", default_value = "24", value_parser = parse_hours)]
+    #[arg(long = "idempotency-ttl-hours", value_name = "HOURS", env = "NAERINGSAREAL_IDEMPOTENCY_TTL_HOURS", default_value = "24", value_parser = parse_hours)]
     pub idempotency_ttl: Duration,
 }
 

@@ -428,6 +428,22 @@ mod tests {
     }
 
     #[test]
+    fn idempotency_key_problems_name_the_header() {
+        let in_use = ApiError::IdempotencyKeyInUse("still running".to_owned());
+        let response = in_use.error_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let reused = ApiError::IdempotencyKeyReused("another body".to_owned());
+        assert_eq!(reused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        for error in [in_use, reused] {
+            let problem = error.problem();
+            assert_eq!(problem.problem_type, TYPE_IDEMPOTENCY_KEY);
+            assert_eq!(problem.errors[0].name, "Idempotency-Key");
+            assert!(problem.detail.starts_with("Idempotency-Key: "));
+        }
+    }
+
+    #[test]
     fn internal_causes_stay_out_of_the_body() {
         let problem = ApiError::Internal(anyhow::anyhow!("password=hunter2")).problem();
         let body = serde_json::to_string(&problem).unwrap();

@@ -44,8 +44,9 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: DbConfig,
+        // Boxed: the server's settings are most of the command's size.
         #[command(flatten)]
-        server: ServerConfig,
+        server: Box<ServerConfig>,
         /// Apply pending migrations before serving.
         #[arg(long)]
         migrate: bool,
@@ -150,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
             if migrate {
                 run_migrations(&db).await?;
             }
-            serve(db, server).await
+            serve(db, *server).await
         }
         Command::Migrate { db } => run_migrations(&db).await,
         Command::SeedDemo { db } => {

@@ -260,7 +260,11 @@ async fn a_bad_key_is_a_400_naming_the_header_and_writes_nothing() {
     assert_eq!(count_rows(&db, "enquiries").await, 0);
     // The longest key is taken.
     let longest = "k".repeat(255);
-    let answer = send(&app, with_key(plot_post(&kari, &new_plot("BB-1")), &longest)).await;
+    let answer = send(
+        &app,
+        with_key(plot_post(&kari, &new_plot("BB-1")), &longest),
+    )
+    .await;
     assert_eq!(answer.status, 201, "{}", text(&answer));
 }
 
