@@ -127,6 +127,11 @@ pub struct ApiConfig {
     /// The basemap's attribution, shown on the map (e.g. `© Kartverket`).
     #[arg(long, env = "NAERINGSAREAL_BASEMAP_ATTRIBUTION", default_value = "")]
     pub basemap_attribution: String,
+
+    /// How long the answer to a POST with an `Idempotency-Key` is kept for
+    /// its retries, in whole hours (1 to 720); after it the key is new again.
+    #[arg(long = "idempotency-ttl-hours", value_name = "HOURS", env = "NAERINGSAREAL_IDEMPOTENCY_TTL_HOURS", default_value = "24", value_parser = parse_hours)]
+    pub idempotency_ttl: Duration,
 }
 
 /// A basemap URL template: absolute http(s), with `{z}`, `{x}` and `{y}`.
@@ -176,6 +181,7 @@ impl Default for ApiConfig {
             tile_cache_mb: 128,
             basemap_url: None,
             basemap_attribution: String::new(),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -209,6 +215,15 @@ fn parse_millis(s: &str) -> Result<Duration, String> {
     s.parse::<u64>()
         .map(Duration::from_millis)
         .map_err(|_| format!("`{s}` is not a whole number of milliseconds"))
+}
+
+fn parse_hours(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(hours @ 1..=720) => Ok(Duration::from_secs(hours * 3600)),
+        _ => Err(format!(
+            "`{s}` is not a whole number of hours from 1 to 720 (30 days)"
+        )),
+    }
 }
 
 fn parse_rate(s: &str) -> Result<RateLimit, String> {
@@ -245,6 +260,18 @@ mod tests {
     fn millis_parse_or_explain() {
         assert_eq!(parse_millis("250"), Ok(Duration::from_millis(250)));
         assert!(parse_millis("2s").unwrap_err().contains("milliseconds"));
+    }
+
+    #[test]
+    fn hours_parse_or_explain() {
+        assert_eq!(parse_hours("24"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(
+            ApiConfig::default().idempotency_ttl,
+            parse_hours("24").unwrap()
+        );
+        for bad in ["0", "721", "1.5", "24h", ""] {
+            assert!(parse_hours(bad).unwrap_err().contains("hours"), "{bad}");
+        }
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub const TYPE_INVALID_BODY: &str = "urn:naeringsareal:problem:invalid-body";
 /// Problem type of a client that sent more requests than it may.
 pub const TYPE_RATE_LIMITED: &str = "urn:naeringsareal:problem:rate-limited";
 
+/// Problem type of an `Idempotency-Key` that cannot be used: its first
+/// request is still running (409), or it was sent with another request (422).
+pub const TYPE_IDEMPOTENCY_KEY: &str = "urn:naeringsareal:problem:idempotency-key";
+
 /// An error body (RFC 9457 problem details).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -135,6 +139,13 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// A request with this `Idempotency-Key` is still being processed (409,
+    /// with `Retry-After`).
+    #[error("idempotency key in use: {0}")]
+    IdempotencyKeyInUse(String),
+    /// This `Idempotency-Key` was used for another request (422).
+    #[error("idempotency key reused: {0}")]
+    IdempotencyKeyReused(String),
     /// The resource does not exist (404).
     #[error("not found: {0}")]
     NotFound(String),
@@ -181,6 +192,11 @@ impl ApiError {
             Self::PayloadTooLarge(detail) | Self::UnsupportedMediaType(detail) => {
                 ("about:blank", detail.clone(), vec![])
             }
+            Self::IdempotencyKeyInUse(reason) | Self::IdempotencyKeyReused(reason) => (
+                TYPE_IDEMPOTENCY_KEY,
+                format!("Idempotency-Key: {reason}"),
+                vec![FieldError::new("Idempotency-Key", reason.clone())],
+            ),
             Self::NotFound(detail) => (TYPE_NOT_FOUND, detail.clone(), vec![]),
             Self::Gone(detail) => (TYPE_GONE, detail.clone(), vec![]),
             Self::Unavailable(_) => (
@@ -226,6 +242,8 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::IdempotencyKeyInUse(_) => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::Unavailable(_) | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -240,7 +258,10 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if matches!(self, Self::Unavailable(_) | Self::NotReady(_)) {
+        if matches!(
+            self,
+            Self::Unavailable(_) | Self::NotReady(_) | Self::IdempotencyKeyInUse(_)
+        ) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -417,6 +438,22 @@ mod tests {
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "42");
         assert_eq!(error.problem().problem_type, TYPE_RATE_LIMITED);
+    }
+
+    #[test]
+    fn idempotency_key_problems_name_the_header() {
+        let in_use = ApiError::IdempotencyKeyInUse("still running".to_owned());
+        let response = in_use.error_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let reused = ApiError::IdempotencyKeyReused("another body".to_owned());
+        assert_eq!(reused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        for error in [in_use, reused] {
+            let problem = error.problem();
+            assert_eq!(problem.problem_type, TYPE_IDEMPOTENCY_KEY);
+            assert_eq!(problem.errors[0].name, "Idempotency-Key");
+            assert!(problem.detail.starts_with("Idempotency-Key: "));
+        }
     }
 
     #[test]

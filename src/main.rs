@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use naeringsareal::config::{DbConfig, ServerConfig};
 use naeringsareal::crs::Crs;
 use naeringsareal::error::ApiError;
+use naeringsareal::http::idempotency;
 use naeringsareal::keys::role::Role;
 use naeringsareal::keys::store as keys;
 use naeringsareal::plots::write::import;
@@ -45,8 +46,9 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: DbConfig,
+        // Boxed: the server's settings are most of the command's size.
         #[command(flatten)]
-        server: ServerConfig,
+        server: Box<ServerConfig>,
         /// Apply pending migrations before serving.
         #[arg(long)]
         migrate: bool,
@@ -151,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
             if migrate {
                 run_migrations(&db).await?;
             }
-            serve(db, server).await
+            serve(db, *server).await
         }
         Command::Migrate { db } => run_migrations(&db).await,
         Command::SeedDemo { db } => {
@@ -353,6 +355,10 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     };
     let shared = Shared::from(state);
     tokio::spawn(load_copies(shared.clone()));
+    tokio::spawn(idempotency::purge_hourly(
+        shared.state.pool.clone(),
+        server.api.idempotency_ttl,
+    ));
     let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)

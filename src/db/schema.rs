@@ -56,6 +56,21 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Bytea,
+        status -> Int2,
+        headers -> Jsonb,
+        body -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     land_use_codes (code) {
         code -> Int4,
         name_nb -> Text,
@@ -168,6 +183,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     enquiries,
     enquiry_events,
+    idempotency_keys,
     land_use_codes,
     plot_versions,
     plots,

@@ -20,6 +20,7 @@ use crate::config::RateLimit;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{check_content_type, parse_json, read_body};
 use crate::http::caller::{Caller, Planner};
+use crate::http::idempotency::{Idempotency, IdempotencyKeyHeader, Reply, Scope};
 use crate::http::link::{Link, PageLinks};
 use crate::http::media::MERGE_PATCH_JSON;
 use crate::http::params::parse_limit;
@@ -38,11 +39,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 #[utoipa::path(
     tag = "Enquiries",
     request_body(content = NewEnquiry, content_type = "application/json"),
+    params(IdempotencyKeyHeader),
     responses(
-        (status = 201, description = "The enquiry, as stored", body = Enquiry,
-            headers(("Location" = String, description = "The enquiry's URL (for planners)"))),
+        (status = 201, description = "The enquiry, as stored (or, for a retry with the same `Idempotency-Key`, as first stored)", body = Enquiry,
+            headers(("Location" = String, description = "The enquiry's URL (for planners)"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to an earlier request with the same `Idempotency-Key`"))),
         (status = 400, description = "The enquiry is not valid; every problem is in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "An Authorization header with an invalid key", body = Problem, content_type = "application/problem+json"),
+        problems::Idempotent,
         problems::TooLarge16K,
         problems::NotJson,
         (status = 429, description = "This address has sent as many enquiries as it may for now", body = Problem, content_type = "application/problem+json",
@@ -59,7 +63,13 @@ pub async fn create_enquiry(
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json"])?;
     check_content_type(&req, &[media::JSON])?;
-    let body = parse_json(&read_body(&req, payload, MAX_BODY_BYTES).await?)?;
+    let raw = read_body(&req, payload, MAX_BODY_BYTES).await?;
+    let scope = match &caller {
+        Caller::Key { name, .. } => Scope::Key(name),
+        Caller::Anonymous => Scope::Anonymous,
+    };
+    let idempotency = Idempotency::of(&req, scope, &raw, state.api.idempotency_ttl)?;
+    let body = parse_json(&raw)?;
     let client = client_address(&req, state.api.trust_forwarded);
     // Planners entering an enquiry they took by phone are not limited.
     let rate = if caller.is_planner() {
@@ -67,9 +77,14 @@ pub async fn create_enquiry(
     } else {
         state.api.enquiry_rate
     };
+    let base = state.base_url(&req);
     let mut conn = state.conn().await?;
-    let (row, plot) = conn
+    let reply = conn
         .transaction(async |conn| {
+            // A retry is answered before the rate limit: it creates nothing.
+            if let Some(first) = idempotency.replay(conn).await? {
+                return Ok(first);
+            }
             if let RateLimit::Every { max, window } = rate {
                 // Held until the transaction ends: this client's enquiries
                 // are counted and stored one at a time.
@@ -88,16 +103,18 @@ pub async fn create_enquiry(
                 }
             }
             let (input, plot) = validate(conn, &body).await?;
-            Ok((queries::insert(conn, &input, &client).await?, plot))
+            let row = queries::insert(conn, &input, &client).await?;
+            tracing::info!(enquiry = %row.id, plot = ?row.plot_id, "enquiry received");
+            let enquiry = to_wire(&base, row, plot, None);
+            let reply = Reply::of(
+                HttpResponse::Created()
+                    .insert_header((header::LOCATION, format!("{base}/enquiries/{}", enquiry.id)))
+                    .json(enquiry),
+            )?;
+            idempotency.record(conn, reply).await
         })
         .await?;
-    drop(conn);
-    tracing::info!(enquiry = %row.id, plot = ?row.plot_id, "enquiry received");
-    let base = state.base_url(&req);
-    let enquiry = to_wire(&base, row, plot, None);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("{base}/enquiries/{}", enquiry.id)))
-        .json(enquiry))
+    Ok(reply.into_response())
 }
 
 /// "10 minutes", "30 s", "2 hours".

@@ -54,6 +54,8 @@ problems! {
     NotJson = 415, "The body is not JSON";
     NotGeoJson = 415, "The body is not GeoJSON";
     IfMatchMissing = 428, "If-Match is missing";
+    IdempotencyKeyInUse = 409, "A request with this Idempotency-Key is still being processed; retry after `Retry-After` seconds for its answer";
+    IdempotencyKeyReused = 422, "This Idempotency-Key was used for another request (another body, path, query or Content-Crs); nothing was written";
     Unavailable = 503, "The database is busy or unreachable";
 }
 
@@ -79,4 +81,7 @@ groups! {
     ForAdmins = [Unauthorized, NotAnAdmin];
     /// A write with optimistic locking: the `If-Match` tag missing (428) or stale (412).
     Locked = [IfMatchMissing, PlotChanged];
+    /// A POST that takes an `Idempotency-Key`: its first request still
+    /// running (409), or the key used for another request (422).
+    Idempotent = [IdempotencyKeyInUse, IdempotencyKeyReused];
 }

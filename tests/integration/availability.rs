@@ -435,7 +435,10 @@ async fn the_copies_never_take_a_replica_behind_them_for_current() {
         &format!("UPDATE plots SET status = 'available' WHERE reference = '{in_tile}'"),
     )
     .await;
-    assert_eq!(matched(&app, &nearly_free()).await, std::slice::from_ref(&id));
+    assert_eq!(
+        matched(&app, &nearly_free()).await,
+        std::slice::from_ref(&id)
+    );
     replica.check(&pool).await;
     assert_eq!(replica.status().state, "in use");
     assert_eq!(matched(&app, &nearly_free()).await, [id]);

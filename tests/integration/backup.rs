@@ -43,9 +43,12 @@ async fn fingerprint(db: &TestDb) -> String {
 }
 
 fn run(program: &str, args: &[&str]) {
-    let output = Command::new(program).args(args).output().unwrap_or_else(|e| {
-        panic!("{program} is needed for this test (Debian: postgresql-client): {e}")
-    });
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{program} is needed for this test (Debian: postgresql-client): {e}")
+        });
     assert!(
         output.status.success(),
         "{program} {args:?}: {}",
@@ -65,7 +68,12 @@ async fn a_dump_restored_into_a_fresh_database_holds_the_same_register() {
     let etag = created.header("etag").unwrap().to_owned();
     let changed = send(
         &app,
-        patch_plot(&planner, &id, &etag, &json!({"properties": {"status": "reserved"}})),
+        patch_plot(
+            &planner,
+            &id,
+            &etag,
+            &json!({"properties": {"status": "reserved"}}),
+        ),
     )
     .await;
     assert_eq!(changed.status, 200);
@@ -77,7 +85,10 @@ async fn a_dump_restored_into_a_fresh_database_holds_the_same_register() {
     let dump = dump.to_str().unwrap();
     run("pg_dump", &["-Fc", "-d", &db.url, "-f", dump]);
     let restored = TestDb::unmigrated().await;
-    run("pg_restore", &["--no-owner", "--exit-on-error", "-d", &restored.url, dump]);
+    run(
+        "pg_restore",
+        &["--no-owner", "--exit-on-error", "-d", &restored.url, dump],
+    );
     let _ = std::fs::remove_file(dump);
 
     assert_eq!(fingerprint(&restored).await, before);
@@ -94,5 +105,10 @@ async fn a_dump_restored_into_a_fresh_database_holds_the_same_register() {
             .to_request(),
     )
     .await;
-    assert_eq!(history.status, 200, "{}", String::from_utf8_lossy(&history.body));
+    assert_eq!(
+        history.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&history.body)
+    );
 }

@@ -12,6 +12,7 @@ mod e2e;
 mod enquiries;
 mod errors;
 mod html;
+mod idempotency;
 mod import;
 mod items;
 mod matching;

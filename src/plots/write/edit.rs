@@ -13,6 +13,7 @@ use crate::crs::Crs;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{check_content_type, content_crs, parse_json, read_body, read_json};
 use crate::http::caller::{Caller, Planner};
+use crate::http::idempotency::{Idempotency, IdempotencyKeyHeader, Reply, Scope};
 use crate::http::media::MERGE_PATCH_JSON;
 use crate::http::params::{QueryParams, only_format_param};
 use crate::http::{media, problems};
@@ -166,12 +167,17 @@ const FEATURE_BODY: &[&str] = &[media::GEOJSON, media::JSON];
     tag = "Plots",
     security(("api_key" = [])),
     request_body(content = Object, content_type = "application/geo+json", description = "A GeoJSON Feature with the plot's boundary and properties"),
-    params(("Content-Crs" = Option<String>, Header, description = "CRS of the geometry, e.g. `<http://www.opengis.net/def/crs/EPSG/0/25832>`; CRS84 by default")),
+    params(
+        ("Content-Crs" = Option<String>, Header, description = "CRS of the geometry, e.g. `<http://www.opengis.net/def/crs/EPSG/0/25832>`; CRS84 by default"),
+        IdempotencyKeyHeader,
+    ),
     responses(
-        (status = 201, description = "The plot, as stored", body = PlotFeature, content_type = "application/geo+json",
-            headers(("Location" = String, description = "The new plot's URL"), ("ETag" = String, description = "Its version, for If-Match"))),
+        (status = 201, description = "The plot, as stored (or, for a retry with the same `Idempotency-Key`, as first stored)", body = PlotFeature, content_type = "application/geo+json",
+            headers(("Location" = String, description = "The new plot's URL"), ("ETag" = String, description = "Its version, for If-Match"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to an earlier request with the same `Idempotency-Key`"))),
         problems::InvalidFeature,
         problems::ForPlanners,
+        problems::Idempotent,
         problems::TooLarge,
         problems::NotGeoJson,
         problems::Unavailable,
@@ -187,22 +193,33 @@ pub async fn create_plot(
     only_format_param(req.query_string(), &["json", "geojson"])?;
     check_content_type(&req, FEATURE_BODY)?;
     let crs = content_crs(&req)?;
-    let feature = parse_json(&read_body(&req, payload, state.api.max_body_bytes).await?)?;
-    let mut conn = state.conn().await?;
-    let row = conn
-        .transaction(async |conn| {
-            writes::set_changed_by(conn, &who).await?;
-            let input = validate(conn, &feature, crs, None, None).await?;
-            write(conn, &input, crs, None).await
-        })
-        .await?;
-    drop(conn);
+    let body = read_body(&req, payload, state.api.max_body_bytes).await?;
+    let idempotency = Idempotency::of(&req, Scope::Key(&who), &body, state.api.idempotency_ttl)?;
+    let feature = parse_json(&body)?;
     let base = state.base_url(&req);
+    let mut conn = state.conn().await?;
+    let reply = conn
+        .transaction(async |conn| {
+        if let Some(first) = idempotency.replay(conn).await? {
+            return Ok(first);
+        }
+        writes::set_changed_by(conn, &who).await?;
+        let input = validate(conn, &feature, crs, None, None).await?;
+        let row = write(conn, &input, crs, None).await?;
+        tracing::info!(plot = %row.row.id, reference = %row.row.reference, by = %who, "plot added");
+        let reply = created(&base, row)?;
+        idempotency.record(conn, reply).await
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// The 201 of a new plot, with its `Location`.
+fn created(base: &str, row: queries::Plot) -> Result<Reply, ApiError> {
     let location = format!("{base}/collections/{COLLECTION_ID}/items/{}", row.row.id);
-    tracing::info!(plot = %row.row.id, reference = %row.row.reference, by = %who, "plot added");
     let mut created = HttpResponse::Created();
     created.insert_header((header::LOCATION, location));
-    feature_response(created, &base, row, Crs::CRS84)
+    Reply::of(feature_response(created, base, row, Crs::CRS84)?)
 }
 
 /// Replaces a plot: every property and the boundary. Needs `If-Match` with

@@ -23,6 +23,7 @@ use crate::crs::Crs;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{check_content_type, content_crs, read_body};
 use crate::http::caller::Planner;
+use crate::http::idempotency::{Idempotency, IdempotencyKeyHeader, Reply, Scope};
 use crate::http::params::QueryParams;
 use crate::http::{media, problems};
 use crate::plots::codes::Status;
@@ -112,48 +113,59 @@ impl Problems {
 /// features are done after each batch.
 pub async fn import(
     conn: &mut AsyncPgConnection,
-    mut features: mpsc::Receiver<Result<Value, String>>,
+    features: mpsc::Receiver<Result<Value, String>>,
     options: &ImportOptions,
     progress: impl Fn(usize) + Send + Sync,
 ) -> Result<ImportReport, ApiError> {
     let outcome = conn
         .transaction(async |conn| {
-            writes::set_changed_by(conn, &options.changed_by).await?;
-            let land_uses = land_use_list(conn).await?;
-            let mut run = Run {
-                options,
-                land_uses,
-                seen: HashMap::new(),
-                problems: Problems::default(),
-                report: ImportReport {
-                    dry_run: options.dry_run,
-                    ..ImportReport::default()
-                },
-            };
-            let mut batch = Vec::with_capacity(BATCH);
-            while let Some(item) = features.recv().await {
-                let feature = item.map_err(|reason| ApiError::invalid("file", reason))?;
-                batch.push((run.report.features, feature));
-                run.report.features += 1;
-                if batch.len() == BATCH {
-                    run.batch(conn, std::mem::take(&mut batch)).await?;
-                    progress(run.report.features);
-                }
-            }
-            run.batch(conn, batch).await?;
-            progress(run.report.features);
-            if let Some(error) = run.problems.into_error() {
-                return Err(Abort::Api(error));
-            }
+            let report = import_in(conn, features, options, progress).await?;
             if options.dry_run {
-                return Err(Abort::DryRun(run.report));
+                return Err(Abort::DryRun(report));
             }
-            Ok(run.report)
+            Ok(report)
         })
         .await;
     match outcome {
         Ok(report) | Err(Abort::DryRun(report)) => Ok(report),
         Err(Abort::Api(error)) => Err(error),
+    }
+}
+
+/// [`import`] in the caller's transaction, which a dry run must roll back.
+async fn import_in(
+    conn: &mut AsyncPgConnection,
+    mut features: mpsc::Receiver<Result<Value, String>>,
+    options: &ImportOptions,
+    progress: impl Fn(usize) + Send + Sync,
+) -> Result<ImportReport, Abort> {
+    writes::set_changed_by(conn, &options.changed_by).await?;
+    let land_uses = land_use_list(conn).await?;
+    let mut run = Run {
+        options,
+        land_uses,
+        seen: HashMap::new(),
+        problems: Problems::default(),
+        report: ImportReport {
+            dry_run: options.dry_run,
+            ..ImportReport::default()
+        },
+    };
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(item) = features.recv().await {
+        let feature = item.map_err(|reason| ApiError::invalid("file", reason))?;
+        batch.push((run.report.features, feature));
+        run.report.features += 1;
+        if batch.len() == BATCH {
+            run.batch(conn, std::mem::take(&mut batch)).await?;
+            progress(run.report.features);
+        }
+    }
+    run.batch(conn, batch).await?;
+    progress(run.report.features);
+    match run.problems.into_error() {
+        Some(error) => Err(Abort::Api(error)),
+        None => Ok(run.report),
     }
 }
 
@@ -415,11 +427,14 @@ impl<'de> Visitor<'de> for Features<'_> {
     params(
         ("dry_run" = Option<bool>, Query, description = "Only check the file; write nothing"),
         ("Content-Crs" = Option<String>, Header, description = "CRS of the coordinates; CRS84 by default"),
+        IdempotencyKeyHeader,
     ),
     responses(
-        (status = 200, description = "Imported (or, in a dry run, valid)", body = ImportReport),
+        (status = 200, description = "Imported (or, in a dry run, valid; or, for a retry with the same `Idempotency-Key`, the first import's report)", body = ImportReport,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the first answer to an earlier request with the same `Idempotency-Key`"))),
         (status = 400, description = "Some features are not valid: nothing was written; `errors` lists each problem with the feature's `index` and `reference`", body = Problem, content_type = "application/problem+json"),
         problems::ForPlanners,
+        problems::Idempotent,
         (status = 413, description = "The body is too large (use the CLI for large files)", body = Problem, content_type = "application/problem+json"),
         problems::NotGeoJson,
         problems::Unavailable,
@@ -446,18 +461,41 @@ pub async fn import_plots(
     let body = read_body(&req, payload, state.api.max_import_bytes)
         .await?
         .freeze();
+    let idempotency = Idempotency::of(&req, Scope::Key(&who), &body, state.api.idempotency_ttl)?;
     let (tx, rx) = mpsc::channel(BATCH);
-    let reader = tokio::task::spawn_blocking(move || stream_features(&body[..], crs, tx));
     let options = ImportOptions {
         crs,
         dry_run,
         changed_by: who.clone(),
     };
     let mut conn = state.conn().await?;
-    let report = import(&mut conn, rx, &options, |_| {}).await;
+    let mut reader = None;
+    let outcome = conn
+        .transaction(async |conn| {
+            if let Some(first) = idempotency.replay(conn).await? {
+                return Ok(first);
+            }
+            // The file is read only now: a retry that is answered from
+            // the stored report does not parse it again.
+            reader = Some(tokio::task::spawn_blocking(move || {
+                stream_features(&body[..], crs, tx)
+            }));
+            let report = import_in(conn, rx, &options, |_| {}).await?;
+            tracing::info!(?report, by = %who, "import");
+            if dry_run {
+                return Err(Abort::DryRun(report));
+            }
+            let reply = Reply::of(HttpResponse::Ok().json(report))?;
+            Ok(idempotency.record(conn, reply).await?)
+        })
+        .await;
     drop(conn);
-    reader.await.map_err(anyhow::Error::from)?;
-    let report = report?;
-    tracing::info!(?report, by = %who, "import");
-    Ok(HttpResponse::Ok().json(report))
+    if let Some(reader) = reader {
+        reader.await.map_err(anyhow::Error::from)?;
+    }
+    match outcome {
+        Ok(reply) => Ok(reply.into_response()),
+        Err(Abort::DryRun(report)) => Ok(HttpResponse::Ok().json(report)),
+        Err(Abort::Api(error)) => Err(error),
+    }
 }
