@@ -112,6 +112,25 @@ pub struct ApiConfig {
     /// The basemap's attribution, shown on the map (e.g. `© Kartverket`).
     #[arg(long, env = "NAERINGSAREAL_BASEMAP_ATTRIBUTION", default_value = "")]
     pub basemap_attribution: String,
+
+    /// Requests this instance serves at once; past it a request is answered
+    /// 503 with `Retry-After` at once instead of queueing (`/health` and
+    /// `/metrics` are exempt). The README says why 256.
+    #[arg(long, env = "NAERINGSAREAL_MAX_IN_FLIGHT", default_value = "256")]
+    pub max_in_flight: NonZeroUsize,
+
+    /// Serve Prometheus metrics at `/metrics` (`on` or `off`).
+    #[arg(long, env = "NAERINGSAREAL_METRICS", default_value = "on", value_parser = parse_switch, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+}
+
+/// `on` or `off`.
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("`{value}`: write on or off")),
+    }
 }
 
 /// A basemap URL template: absolute http(s), with `{z}`, `{x}` and `{y}`.
@@ -161,6 +180,8 @@ impl Default for ApiConfig {
             tile_cache_mb: 128,
             basemap_url: None,
             basemap_attribution: String::new(),
+            max_in_flight: NonZeroUsize::new(256).expect("non-zero"),
+            metrics: true,
         }
     }
 }
@@ -222,6 +243,13 @@ mod tests {
     fn millis_parse_or_explain() {
         assert_eq!(parse_millis("250"), Ok(Duration::from_millis(250)));
         assert!(parse_millis("2s").unwrap_err().contains("milliseconds"));
+    }
+
+    #[test]
+    fn switches_are_on_or_off() {
+        assert_eq!(parse_switch("on"), Ok(true));
+        assert_eq!(parse_switch("off"), Ok(false));
+        assert!(parse_switch("yes").unwrap_err().contains("on or off"));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub const TYPE_PRECONDITION: &str = "urn:naeringsareal:problem:precondition";
 pub const TYPE_INVALID_BODY: &str = "urn:naeringsareal:problem:invalid-body";
 /// Problem type of a client that sent more requests than it may.
 pub const TYPE_RATE_LIMITED: &str = "urn:naeringsareal:problem:rate-limited";
+/// Problem type of a request refused because the instance has as many
+/// requests in flight as it takes.
+pub const TYPE_OVERLOADED: &str = "urn:naeringsareal:problem:overloaded";
 
 /// An error body (RFC 9457 problem details).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -144,6 +147,10 @@ pub enum ApiError {
     /// The database could not give a connection in time (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The instance has as many requests in flight as it takes; refused at
+    /// once rather than queued (503, with `Retry-After`).
+    #[error("overloaded: the limit of requests in flight is reached")]
+    Overloaded,
     /// Anything else (500). The cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -185,6 +192,12 @@ impl ApiError {
                 "the database is busy or unreachable; try again shortly".to_owned(),
                 vec![],
             ),
+            Self::Overloaded => (
+                TYPE_OVERLOADED,
+                "the service has as many requests under way as it takes; try again shortly"
+                    .to_owned(),
+                vec![],
+            ),
             Self::Internal(_) => (
                 "about:blank",
                 "the server failed to answer this request; the cause is in its log".to_owned(),
@@ -224,7 +237,7 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -233,10 +246,11 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::Overloaded => tracing::warn!("overloaded: request refused"),
             _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_) | Self::Overloaded) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -256,6 +270,42 @@ impl ResponseError for ApiError {
             );
         }
         response
+    }
+}
+
+impl ApiError {
+    /// What kind of server-side failure this is, for the metrics: why the
+    /// database was unavailable (`pool_timeout`, `connect`, `pool_closed`,
+    /// `connection_closed`, `statement_timeout`, `terminated`, `other`), or
+    /// `internal` for a 500; `None` for every other error (the client's).
+    /// Told from the cause's message, the only thing diesel and deadpool
+    /// give for most of these (see the `From` impls below).
+    pub fn failure_kind(&self) -> Option<&'static str> {
+        match self {
+            Self::Unavailable(cause) => Some(unavailable_kind(cause)),
+            Self::Internal(_) => Some("internal"),
+            _ => None,
+        }
+    }
+}
+
+fn unavailable_kind(cause: &str) -> &'static str {
+    let cause = cause.to_ascii_lowercase();
+    let has = |part: &str| cause.contains(part);
+    if has("waiting for a slot") {
+        "pool_timeout"
+    } else if has("creating a new object") {
+        "connect"
+    } else if has("pool has been closed") {
+        "pool_closed"
+    } else if has("statement timeout") {
+        "statement_timeout"
+    } else if has("terminating connection") {
+        "terminated"
+    } else if has("closed") || has("communicating") || has("broken pipe") || has("reset") {
+        "connection_closed"
+    } else {
+        "other"
     }
 }
 
@@ -407,6 +457,69 @@ mod tests {
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "42");
         assert_eq!(error.problem().problem_type, TYPE_RATE_LIMITED);
+    }
+
+    #[test]
+    fn overload_is_a_503_that_says_when_to_come_back() {
+        let response = ApiError::Overloaded.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        assert_eq!(ApiError::Overloaded.problem().problem_type, TYPE_OVERLOADED);
+        assert_eq!(ApiError::Overloaded.failure_kind(), None);
+    }
+
+    #[test]
+    fn failures_are_told_apart_by_kind() {
+        use deadpool::managed::TimeoutType;
+        use diesel_async::pooled_connection::deadpool::PoolError;
+        let database = |kind, message: &str| {
+            ApiError::from(DieselError::DatabaseError(
+                kind,
+                Box::new(message.to_owned()),
+            ))
+        };
+        let cases = [
+            (
+                ApiError::from(PoolError::Timeout(TimeoutType::Wait)),
+                "pool_timeout",
+            ),
+            (
+                ApiError::from(PoolError::Timeout(TimeoutType::Create)),
+                "connect",
+            ),
+            (ApiError::from(PoolError::Closed), "pool_closed"),
+            (
+                database(
+                    DatabaseErrorKind::Unknown,
+                    "canceling statement due to statement timeout",
+                ),
+                "statement_timeout",
+            ),
+            (
+                database(
+                    DatabaseErrorKind::Unknown,
+                    "terminating connection due to administrator command",
+                ),
+                "terminated",
+            ),
+            (
+                database(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+                "connection_closed",
+            ),
+            (
+                database(
+                    DatabaseErrorKind::ClosedConnection,
+                    "error communicating with the server: Connection reset by peer",
+                ),
+                "connection_closed",
+            ),
+            (ApiError::Unavailable("no PostGIS".to_owned()), "other"),
+            (ApiError::from(DieselError::RollbackTransaction), "internal"),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.failure_kind(), Some(kind), "{error}");
+        }
+        assert_eq!(ApiError::from(DieselError::NotFound).failure_kind(), None);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Candidates {
     /// look). Its lock also puts the refreshes in a line, so that none
     /// applies an older look over a newer one.
     as_of: tokio::sync::Mutex<Option<String>>,
+    /// How long the last refresh took (for the metrics).
+    last_refresh: std::sync::Mutex<Option<std::time::Duration>>,
 }
 
 impl Candidates {
@@ -50,6 +52,7 @@ impl Candidates {
     /// written since the last call, which join, change or leave the copy.
     pub async fn refresh(&self, conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
         let mut as_of = self.as_of.lock().await;
+        let started = std::time::Instant::now();
         let since = as_of.clone();
         // The first load goes straight into a new map; later changes are
         // few, and are applied once read.
@@ -83,7 +86,14 @@ impl Candidates {
         }
         drop(plots);
         *as_of = Some(snapshot);
+        *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(started.elapsed());
         Ok(())
+    }
+
+    /// How long the last refresh that succeeded took (waiting for the one
+    /// before it not counted); `None` before the first.
+    pub fn last_refresh(&self) -> Option<std::time::Duration> {
+        *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How many plots the copy holds.
