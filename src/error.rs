@@ -246,7 +246,6 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
-            Self::Overloaded => tracing::warn!("overloaded: request refused"),
             _ => {}
         }
         let mut response = problem_response(&self.problem());

@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use tokio::sync::Semaphore;
+use tracing_actix_web::RequestId;
 
 use super::on_done::OnDone;
 use crate::error::ApiError;
@@ -58,7 +59,7 @@ impl InFlight {
 }
 
 /// The middleware: lets a request in if there is room, else answers
-/// [`ApiError::Overloaded`] (503, `Retry-After: 1`, logged with the request id).
+/// [`ApiError::Overloaded`] (503, `Retry-After: 1`), logged with the request id.
 pub async fn limit_in_flight(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -72,6 +73,16 @@ pub async fn limit_in_flight(
     };
     let Ok(permit) = Arc::clone(&in_flight.permits).try_acquire_owned() else {
         in_flight.refused.fetch_add(1, Ordering::Relaxed);
+        // The request span has the id too; the line names it itself so that
+        // a refusal can be found from the id a client quotes, whatever the
+        // log format shows of spans.
+        let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+        tracing::warn!(
+            request_id = id.as_deref().unwrap_or("-"),
+            path = req.path(),
+            limit = in_flight.limit,
+            "overloaded: request refused"
+        );
         return Ok(req
             .error_response(ApiError::Overloaded)
             .map_body(|_, body| OnDone::plain(body)));

@@ -14,6 +14,7 @@ mod items;
 mod matching;
 mod metadata;
 mod openapi;
+mod operations;
 mod proximity;
 mod reserve;
 mod sorting;
