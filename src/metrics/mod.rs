@@ -96,9 +96,7 @@ impl Metrics {
 
     /// Counts one answered request.
     pub fn observe(&self, route: &str, method: &str, status: u16, took: Duration) {
-        let status = actix_web::http::StatusCode::from_u16(status)
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_else(|_| status.to_string());
+        let status = status.to_string();
         self.requests
             .with_label_values(&[route, method, &status])
             .inc();
