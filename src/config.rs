@@ -132,6 +132,24 @@ pub struct ApiConfig {
     /// its retries, in whole hours (1 to 720); after it the key is new again.
     #[arg(long = "idempotency-ttl-hours", value_name = "HOURS", env = "NAERINGSAREAL_IDEMPOTENCY_TTL_HOURS", default_value = "24", value_parser = parse_hours)]
     pub idempotency_ttl: Duration,
+    /// Requests this instance serves at once; past it a request is answered
+    /// 503 with `Retry-After` at once instead of queueing (`/health` and
+    /// `/metrics` are exempt). The README says why 256.
+    #[arg(long, env = "NAERINGSAREAL_MAX_IN_FLIGHT", default_value = "256")]
+    pub max_in_flight: NonZeroUsize,
+
+    /// Serve Prometheus metrics at `/metrics` (`on` or `off`).
+    #[arg(long, env = "NAERINGSAREAL_METRICS", default_value = "on", value_parser = parse_switch, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+}
+
+/// `on` or `off`.
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("`{value}`: write on or off")),
+    }
 }
 
 /// A basemap URL template: absolute http(s), with `{z}`, `{x}` and `{y}`.
@@ -182,6 +200,8 @@ impl Default for ApiConfig {
             basemap_url: None,
             basemap_attribution: String::new(),
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            max_in_flight: NonZeroUsize::new(256).expect("non-zero"),
+            metrics: true,
         }
     }
 }
@@ -272,6 +292,13 @@ mod tests {
         for bad in ["0", "721", "1.5", "24h", ""] {
             assert!(parse_hours(bad).unwrap_err().contains("hours"), "{bad}");
         }
+    }
+
+    #[test]
+    fn switches_are_on_or_off() {
+        assert_eq!(parse_switch("on"), Ok(true));
+        assert_eq!(parse_switch("off"), Ok(false));
+        assert!(parse_switch("yes").unwrap_err().contains("on or off"));
     }
 
     #[test]

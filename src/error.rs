@@ -31,6 +31,9 @@ pub const TYPE_PRECONDITION: &str = "urn:naeringsareal:problem:precondition";
 pub const TYPE_INVALID_BODY: &str = "urn:naeringsareal:problem:invalid-body";
 /// Problem type of a client that sent more requests than it may.
 pub const TYPE_RATE_LIMITED: &str = "urn:naeringsareal:problem:rate-limited";
+/// Problem type of a request refused because the instance has as many
+/// requests in flight as it takes.
+pub const TYPE_OVERLOADED: &str = "urn:naeringsareal:problem:overloaded";
 
 /// Problem type of an `Idempotency-Key` that cannot be used: its first
 /// request is still running (409), or it was sent with another request (422).
@@ -158,6 +161,10 @@ pub enum ApiError {
     /// `/ready`: the service cannot serve, for the reason given (503).
     #[error("not ready: {0}")]
     NotReady(String),
+    /// The instance has as many requests in flight as it takes; refused at
+    /// once rather than queued (503, with `Retry-After`).
+    #[error("overloaded: the limit of requests in flight is reached")]
+    Overloaded,
     /// Anything else (500). The cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -205,6 +212,12 @@ impl ApiError {
                 vec![],
             ),
             Self::NotReady(reason) => (TYPE_UNAVAILABLE, reason.clone(), vec![]),
+            Self::Overloaded => (
+                TYPE_OVERLOADED,
+                "the service has as many requests under way as it takes; try again shortly"
+                    .to_owned(),
+                vec![],
+            ),
             Self::Internal(_) => (
                 "about:blank",
                 "the server failed to answer this request; the cause is in its log".to_owned(),
@@ -246,7 +259,9 @@ impl ResponseError for ApiError {
             Self::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
-            Self::Unavailable(_) | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotReady(_) | Self::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -260,7 +275,10 @@ impl ResponseError for ApiError {
         let mut response = problem_response(&self.problem());
         if matches!(
             self,
-            Self::Unavailable(_) | Self::NotReady(_) | Self::IdempotencyKeyInUse(_)
+            Self::Unavailable(_)
+                | Self::NotReady(_)
+                | Self::IdempotencyKeyInUse(_)
+                | Self::Overloaded
         ) {
             response
                 .headers_mut()
@@ -281,6 +299,42 @@ impl ResponseError for ApiError {
             );
         }
         response
+    }
+}
+
+impl ApiError {
+    /// What kind of server-side failure this is, for the metrics: why the
+    /// database was unavailable (`pool_timeout`, `connect`, `pool_closed`,
+    /// `connection_closed`, `statement_timeout`, `terminated`, `other`), or
+    /// `internal` for a 500; `None` for every other error (the client's).
+    /// Told from the cause's message, the only thing diesel and deadpool
+    /// give for most of these (see the `From` impls below).
+    pub fn failure_kind(&self) -> Option<&'static str> {
+        match self {
+            Self::Unavailable(cause) => Some(unavailable_kind(cause)),
+            Self::Internal(_) => Some("internal"),
+            _ => None,
+        }
+    }
+}
+
+fn unavailable_kind(cause: &str) -> &'static str {
+    let cause = cause.to_ascii_lowercase();
+    let has = |part: &str| cause.contains(part);
+    if has("waiting for a slot") {
+        "pool_timeout"
+    } else if has("creating a new object") {
+        "connect"
+    } else if has("pool has been closed") {
+        "pool_closed"
+    } else if has("statement timeout") {
+        "statement_timeout"
+    } else if has("terminating connection") {
+        "terminated"
+    } else if has("closed") || has("communicating") || has("broken pipe") || has("reset") {
+        "connection_closed"
+    } else {
+        "other"
     }
 }
 
@@ -454,6 +508,69 @@ mod tests {
             assert_eq!(problem.errors[0].name, "Idempotency-Key");
             assert!(problem.detail.starts_with("Idempotency-Key: "));
         }
+    }
+
+    #[test]
+    fn overload_is_a_503_that_says_when_to_come_back() {
+        let response = ApiError::Overloaded.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        assert_eq!(ApiError::Overloaded.problem().problem_type, TYPE_OVERLOADED);
+        assert_eq!(ApiError::Overloaded.failure_kind(), None);
+    }
+
+    #[test]
+    fn failures_are_told_apart_by_kind() {
+        use deadpool::managed::TimeoutType;
+        use diesel_async::pooled_connection::deadpool::PoolError;
+        let database = |kind, message: &str| {
+            ApiError::from(DieselError::DatabaseError(
+                kind,
+                Box::new(message.to_owned()),
+            ))
+        };
+        let cases = [
+            (
+                ApiError::from(PoolError::Timeout(TimeoutType::Wait)),
+                "pool_timeout",
+            ),
+            (
+                ApiError::from(PoolError::Timeout(TimeoutType::Create)),
+                "connect",
+            ),
+            (ApiError::from(PoolError::Closed), "pool_closed"),
+            (
+                database(
+                    DatabaseErrorKind::Unknown,
+                    "canceling statement due to statement timeout",
+                ),
+                "statement_timeout",
+            ),
+            (
+                database(
+                    DatabaseErrorKind::Unknown,
+                    "terminating connection due to administrator command",
+                ),
+                "terminated",
+            ),
+            (
+                database(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+                "connection_closed",
+            ),
+            (
+                database(
+                    DatabaseErrorKind::ClosedConnection,
+                    "error communicating with the server: Connection reset by peer",
+                ),
+                "connection_closed",
+            ),
+            (ApiError::Unavailable("no PostGIS".to_owned()), "other"),
+            (ApiError::from(DieselError::RollbackTransaction), "internal"),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.failure_kind(), Some(kind), "{error}");
+        }
+        assert_eq!(ApiError::from(DieselError::NotFound).failure_kind(), None);
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! From the bottom up: `config`, `crs`, `error`, `db` (pool, migrations,
 //! schema, SQL helpers) and `state` (what every handler reaches); `http`,
 //! the plumbing every resource shares; the resources (`ogc`, `plots`,
-//! `matching`, `enquiries`, `keys`, `health`); and `router`, above them all,
-//! which builds the app and its OpenAPI document. No module imports one
-//! above it.
+//! `matching`, `enquiries`, `keys`, `health`); `metrics`, which reads them;
+//! and `router`, above them all, which builds the app and its OpenAPI
+//! document. No module imports one above it.
 
 pub mod config;
 pub mod contact;
@@ -21,6 +21,7 @@ pub mod http;
 pub mod keys;
 pub mod map;
 pub mod matching;
+pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod plots;

@@ -406,9 +406,23 @@ mod tests {
         assert_eq!(server.listen.port(), 9000);
         assert_eq!(db.pool_timeout, std::time::Duration::from_millis(250));
         assert_eq!(server.api.count_limit, 0);
+        assert_eq!(server.api.max_in_flight.get(), 256);
+        assert!(server.api.metrics);
         assert!(!migrate);
         assert!(
             Cli::try_parse_from(["naeringsareal", "serve", "--pool-timeout-ms", "2s"]).is_err()
         );
+        let Command::Serve { server, .. } =
+            Cli::try_parse_from(["naeringsareal", "serve", "--metrics", "off"])
+                .unwrap()
+                .command
+        else {
+            panic!("not serve");
+        };
+        assert!(!server.api.metrics);
+        for bad in [["--metrics", "yes"], ["--max-in-flight", "0"]] {
+            let args = ["naeringsareal", "serve", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
     }
 }

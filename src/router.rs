@@ -1,6 +1,7 @@
 //! The application, above every resource: the route table, the OpenAPI
-//! document built from it, the app's middleware (request ids, every error
-//! as problem+json, 405 with `Allow`) and the extractors' error handlers.
+//! document built from it, the app's middleware (request ids, metrics, the
+//! bound on requests in flight, every error as problem+json, 405 with
+//! `Allow`) and the extractors' error handlers.
 //! `main` and the tests build the app with the same [`app`] function, so
 //! the app under test is the app in production.
 
@@ -14,8 +15,10 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
+use crate::http::overload::InFlight;
 use crate::http::{self, media};
 use crate::matching::candidates::Candidates;
+use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
@@ -33,16 +36,23 @@ pub struct Shared {
     pub candidates: web::Data<Candidates>,
     /// The tile cache.
     pub tiles: web::Data<TileCache>,
+    /// The metrics that requests feed (and the replica lag, set from outside).
+    pub metrics: web::Data<Metrics>,
+    /// The requests in flight, and the bound on them.
+    pub in_flight: web::Data<InFlight>,
 }
 
 impl From<AppState> for Shared {
     /// The state with fresh resource data.
     fn from(state: AppState) -> Self {
         let tiles = web::Data::new(TileCache::new(state.api.tile_cache_mb << 20));
+        let in_flight = web::Data::new(InFlight::new(state.api.max_in_flight));
         Self {
             state,
             candidates: web::Data::new(Candidates::default()),
             tiles,
+            metrics: web::Data::new(Metrics::new()),
+            in_flight,
         }
     }
 }
@@ -129,10 +139,15 @@ pub fn app(
         state,
         candidates,
         tiles,
+        metrics,
+        in_flight,
     } = shared.into();
+    let serve_metrics = state.api.metrics;
     app.app_data(web::Data::new(state))
         .app_data(candidates)
         .app_data(tiles)
+        .app_data(metrics)
+        .app_data(in_flight)
         .app_data(web::Data::new(ApiDocument {
             v31: to_json(&api),
             v30: to_json_30(&api),
@@ -151,15 +166,34 @@ pub fn app(
         .route(crate::openapi::PATH_30, web::get().to(serve_openapi_30))
         .route("/assets/{path:.*}", web::get().to(html::assets::serve))
         .route("/api.html", web::get().to(serve_api_docs))
+        .configure(|cfg| {
+            if serve_metrics {
+                cfg.route(
+                    "/metrics",
+                    web::get().to(crate::metrics::scrape::serve_metrics),
+                );
+            }
+        })
         .default_service(web::to(unknown_route))
+        .wrap(actix_web::middleware::from_fn(
+            crate::metrics::middleware::count_db_errors,
+        ))
         .wrap(actix_web::middleware::from_fn(
             http::text::refuse_unstorable,
         ))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
         .wrap(actix_web::middleware::from_fn(html::errors::as_html))
         .wrap(actix_web::middleware::from_fn(html::i18n::remember_choice))
+        // Refused before any other work, but with the request id (header
+        // and log) and counted.
+        .wrap(actix_web::middleware::from_fn(
+            http::overload::limit_in_flight,
+        ))
         .wrap(actix_web::middleware::from_fn(request_id_header))
         .wrap(actix_web::middleware::from_fn(head_as_get))
+        .wrap(actix_web::middleware::from_fn(
+            crate::metrics::middleware::record,
+        ))
         .wrap(TracingLogger::default())
 }
 

@@ -42,6 +42,8 @@ pub struct Candidates {
     /// lock also puts the refreshes in a line, so that none applies an
     /// older look over a newer one.
     as_of: tokio::sync::Mutex<Option<Mark>>,
+    /// How long the last refresh took (for the metrics).
+    last_refresh: std::sync::Mutex<Option<std::time::Duration>>,
 }
 
 impl Candidates {
@@ -53,6 +55,7 @@ impl Candidates {
     /// match must then be made on the primary.
     pub async fn refresh(&self, conn: &mut AsyncPgConnection) -> Result<bool, ApiError> {
         let mut as_of = self.as_of.lock().await;
+        let started = std::time::Instant::now();
         // A full look goes straight into a new map; later changes are few,
         // and are applied once read.
         let mut loaded = HashMap::new();
@@ -90,7 +93,14 @@ impl Candidates {
         }
         drop(plots);
         *as_of = Some(mark);
+        *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(started.elapsed());
         Ok(true)
+    }
+
+    /// How long the last refresh that succeeded took (waiting for the one
+    /// before it not counted); `None` before the first.
+    pub fn last_refresh(&self) -> Option<std::time::Duration> {
+        *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How many plots the copy holds.

@@ -18,6 +18,7 @@ mod items;
 mod matching;
 mod metadata;
 mod openapi;
+mod operations;
 mod proximity;
 mod reserve;
 mod sorting;
