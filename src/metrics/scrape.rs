@@ -122,7 +122,11 @@ pub async fn serve_metrics(
         "Requests answered 503 at once because the limit of requests in flight was reached",
         in_flight.refused(),
     );
-    PoolGauges::new(&now).set("primary", &state.pool);
+    let pools = PoolGauges::new(&now);
+    pools.set("primary", &state.pool);
+    if let Some(replica) = &state.replica {
+        pools.set("replica", &replica.pool);
+    }
     let stats = tiles.stats();
     now.counter(
         "naeringsareal_tile_cache_hits_total",
@@ -166,7 +170,8 @@ pub async fn serve_metrics(
             took.as_secs_f64(),
         );
     }
-    if let Some(lag) = metrics.replica_lag() {
+    let measured = state.replica.as_ref().and_then(|r| r.status().lag_seconds);
+    if let Some(lag) = measured.or(metrics.replica_lag()) {
         now.gauge(
             "naeringsareal_replica_lag_seconds",
             "How far the read replica's replay is behind the primary, as last measured",
