@@ -215,12 +215,7 @@ async fn a_database_restart_is_503_with_retry_after_and_then_served_again() {
 #[actix_web::test]
 async fn after_a_failover_the_service_writes_to_the_promoted_standby_without_a_restart() {
     let primary = Cluster::primary();
-    primary.seed().await;
-    let planner =
-        naeringsareal::keys::store::create(&mut primary.conn().await, "kari", Role::Planner)
-            .await
-            .unwrap()
-            .0;
+    let planner = primary.seed_with_planner().await;
     let standby = primary.standby(true);
     let url = format!(
         "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/{DATABASE}?target_session_attrs=read-write",
@@ -295,12 +290,7 @@ async fn until_replica<B: MessageBody>(app: &impl TestApp<B>, state: &str) -> Va
 #[actix_web::test]
 async fn public_reads_use_the_replica_and_fall_back_to_the_primary() {
     let primary = Cluster::primary();
-    primary.seed().await;
-    let planner =
-        naeringsareal::keys::store::create(&mut primary.conn().await, "kari", Role::Planner)
-            .await
-            .unwrap()
-            .0;
+    let planner = primary.seed_with_planner().await;
     let standby = primary.standby(false);
     let strict = state_with_replica(
         &primary.url(),
@@ -378,12 +368,7 @@ async fn public_reads_use_the_replica_and_fall_back_to_the_primary() {
 #[actix_web::test]
 async fn the_copies_never_take_a_replica_behind_them_for_current() {
     let primary = Cluster::primary();
-    primary.seed().await;
-    let planner =
-        naeringsareal::keys::store::create(&mut primary.conn().await, "kari", Role::Planner)
-            .await
-            .unwrap()
-            .0;
+    let planner = primary.seed_with_planner().await;
     let standby = primary.standby(false);
     // A bound so large that the replica stays in use while it is behind;
     // measured when the test says.

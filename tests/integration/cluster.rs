@@ -104,6 +104,19 @@ impl Cluster {
         demo::seed(&mut conn).await.unwrap();
     }
 
+    /// [`seed`](Self::seed), and a planner's key (named `kari`).
+    pub async fn seed_with_planner(&self) -> String {
+        self.seed().await;
+        naeringsareal::keys::store::create(
+            &mut self.conn().await,
+            "kari",
+            naeringsareal::keys::role::Role::Planner,
+        )
+        .await
+        .unwrap()
+        .0
+    }
+
     /// A connection to the database, waiting up to 30 s for the server.
     pub async fn conn(&self) -> AsyncPgConnection {
         let deadline = Instant::now() + Duration::from_secs(30);
