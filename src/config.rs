@@ -141,6 +141,14 @@ pub struct ApiConfig {
     /// Serve Prometheus metrics at `/metrics` (`on` or `off`).
     #[arg(long, env = "NAERINGSAREAL_METRICS", default_value = "on", value_parser = parse_switch, action = clap::ArgAction::Set)]
     pub metrics: bool,
+
+    /// Origins that web pages on other sites may call the API from (CORS),
+    /// comma-separated: `*` lets any site read (GET, HEAD, and the site
+    /// matching search) without a key; a named origin
+    /// (`https://kart.example.no`) may also write and send an API key.
+    /// Empty: no other site.
+    #[arg(long, env = "NAERINGSAREAL_CORS_ORIGINS", default_value = "*", value_parser = parse_cors_origins)]
+    pub cors_origins: CorsOrigins,
 }
 
 /// `on` or `off`.
@@ -150,6 +158,48 @@ fn parse_switch(value: &str) -> Result<bool, String> {
         "off" => Ok(false),
         _ => Err(format!("`{value}`: write on or off")),
     }
+}
+
+/// The origins that may call the API from other sites' pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsOrigins {
+    /// Any origin may read (`*`).
+    pub any_may_read: bool,
+    /// Origins named explicitly (`scheme://host[:port]`), which may also
+    /// write and send a key.
+    pub named: Vec<String>,
+}
+
+impl CorsOrigins {
+    /// `*` alone: the default, any site may read.
+    pub fn any() -> Self {
+        Self {
+            any_may_read: true,
+            named: vec![],
+        }
+    }
+}
+
+/// `*` and/or origins, comma-separated.
+fn parse_cors_origins(value: &str) -> Result<CorsOrigins, String> {
+    let mut origins = CorsOrigins::default();
+    for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        if item == "*" {
+            origins.any_may_read = true;
+            continue;
+        }
+        let url = url::Url::parse(item).map_err(|e| format!("`{item}` is not an origin: {e}"))?;
+        let origin = url.origin().ascii_serialization();
+        if !matches!(url.scheme(), "http" | "https")
+            || origin.trim_end_matches('/') != item.trim_end_matches('/')
+        {
+            return Err(format!(
+                "`{item}` is not an origin: write scheme://host[:port], without a path"
+            ));
+        }
+        origins.named.push(origin);
+    }
+    Ok(origins)
 }
 
 /// A basemap URL template: absolute http(s), with `{z}`, `{x}` and `{y}`.
@@ -202,6 +252,7 @@ impl Default for ApiConfig {
             idempotency_ttl: Duration::from_secs(24 * 3600),
             max_in_flight: NonZeroUsize::new(256).expect("non-zero"),
             metrics: true,
+            cors_origins: CorsOrigins::any(),
         }
     }
 }
@@ -317,6 +368,34 @@ mod tests {
         );
         for bad in ["0/600", "5", "5/0", "five/600", "5/10m"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_parse_or_explain() {
+        assert_eq!(parse_cors_origins("*"), Ok(CorsOrigins::any()));
+        assert_eq!(parse_cors_origins(""), Ok(CorsOrigins::default()));
+        assert_eq!(
+            parse_cors_origins("*, https://kart.example.no, http://localhost:3000/"),
+            Ok(CorsOrigins {
+                any_may_read: true,
+                named: vec![
+                    "https://kart.example.no".to_owned(),
+                    "http://localhost:3000".to_owned()
+                ],
+            })
+        );
+        for bad in [
+            "kart.example.no",
+            "https://kart.example.no/map",
+            "ftp://x.no",
+        ] {
+            assert!(
+                parse_cors_origins(bad)
+                    .unwrap_err()
+                    .contains("not an origin"),
+                "{bad}"
+            );
         }
     }
 }

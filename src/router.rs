@@ -1,7 +1,7 @@
 //! The application, above every resource: the route table, the OpenAPI
 //! document built from it, the app's middleware (request ids, metrics, the
 //! bound on requests in flight, every error as problem+json, 405 with
-//! `Allow`) and the extractors' error handlers.
+//! `Allow`, caching, compression, CORS) and the extractors' error handlers.
 //! `main` and the tests build the app with the same [`app`] function, so
 //! the app under test is the app in production.
 
@@ -143,6 +143,7 @@ pub fn app(
         in_flight,
     } = shared.into();
     let serve_metrics = state.api.metrics;
+    let cors = http::cors::middleware(&state.api.cors_origins, state.public_url.as_ref());
     app.app_data(web::Data::new(state))
         .app_data(candidates)
         .app_data(tiles)
@@ -184,11 +185,20 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(as_problem))
         .wrap(actix_web::middleware::from_fn(html::errors::as_html))
         .wrap(actix_web::middleware::from_fn(html::i18n::remember_choice))
-        // Refused before any other work, but with the request id (header
-        // and log) and counted.
+        // Inside compression, which it predicts, to tag and compare the
+        // body as it is before compression.
+        .wrap(actix_web::middleware::from_fn(http::cache::revalidate))
+        .wrap(actix_web::middleware::Compress::default())
+        // Refused before any other work but CORS (so a page on another site
+        // can read the refusal), with the request id (header and log) and
+        // counted.
         .wrap(actix_web::middleware::from_fn(
             http::overload::limit_in_flight,
         ))
+        // Outside the error handlers and compression: refusals, errors and
+        // 304s carry CORS headers too, and a preflight never reaches them.
+        .wrap(cors)
+        .wrap(actix_web::middleware::from_fn(http::finish::finish))
         .wrap(actix_web::middleware::from_fn(request_id_header))
         .wrap(actix_web::middleware::from_fn(head_as_get))
         .wrap(actix_web::middleware::from_fn(

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{LazyLock, OnceLock};
 
-use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
@@ -119,16 +119,9 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
             .content_type("text/plain; charset=utf-8")
             .body(format!("there is no asset {path}"));
     };
+    // `http::cache` names the coding in the `ETag` and answers `If-None-Match`.
     let etag = EntityTag::new_strong(asset.hash.clone());
     let cache = if for_good { FOREVER } else { "no-cache" };
-    if let Some(IfNoneMatch::Items(tags)) = req.get_header::<IfNoneMatch>()
-        && tags.iter().any(|t| t.weak_eq(&etag))
-    {
-        return HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .finish();
-    }
     let mut response = HttpResponse::Ok();
     response
         .content_type(asset.mime.as_str())

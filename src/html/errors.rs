@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use askama::Template;
 use serde_json::Value;
 
-use super::negotiate::{Form, form};
+use super::negotiate::{Form, asked_form};
 use super::page::{Page, headers};
 
 #[derive(Template)]
@@ -28,7 +28,7 @@ pub async fn as_html(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let wants_html = form(req.request()) == Form::Html;
+    let wants_html = asked_form(req.request()) == Form::Html;
     let res = next.call(req).await?.map_into_boxed_body();
     let is_problem = res
         .headers()

@@ -14,7 +14,15 @@ pub enum Form {
 
 /// Which form `req` asks for: `f=html` or `f=<anything else>` decides;
 /// without `f`, HTML when `Accept` prefers `text/html` to every JSON type.
+/// Notes that the answer varies with `Accept`.
 pub fn form(req: &HttpRequest) -> Form {
+    crate::http::cache::vary_on(req, header::ACCEPT);
+    asked_form(req)
+}
+
+/// The form `req` asks for, as [`form`], without noting that the answer
+/// varies with `Accept` (for error pages: every error answer does).
+pub fn asked_form(req: &HttpRequest) -> Form {
     let f = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(name, _)| name == "f")
         .map(|(_, value)| value.into_owned());

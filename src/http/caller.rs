@@ -61,6 +61,8 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        // Who calls changes the answer (a planner sees unpublished plots).
+        super::cache::vary_on(req, header::AUTHORIZATION);
         let header = req.headers().get(header::AUTHORIZATION).cloned();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {

@@ -2,8 +2,8 @@
 //! collection's description, one plot (with its `ETag`), the queryables
 //! and the JSON Schema of a plot, both derived from the catalogue.
 
-use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -201,14 +201,8 @@ pub async fn get_plot(
             row.end_reason.as_deref().unwrap_or("no reason given")
         )));
     }
-    let etag = etag(row.id, row.version);
-    if let Some(IfNoneMatch::Items(tags)) = req.get_header::<IfNoneMatch>()
-        && tags.iter().any(|t| t.weak_eq(&etag))
-    {
-        return Ok(HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .finish());
-    }
+    // `If-None-Match` is answered by `http::cache` for every form: the fact
+    // sheet is tagged by its content, the GeoJSON by the plot's version.
     let base = state.base_url(&req);
     if html {
         let feature = PlotFeature::from_plot(plot)?;

@@ -2,8 +2,8 @@
 //! metadata, the tiles themselves (MVT, filterable like the items), and the
 //! TileJSON and MapLibre style that web maps start from.
 
-use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde_json::{Value, json};
 
 use super::cache::{Encoded, TileCache, TileKey};
@@ -242,32 +242,16 @@ pub async fn get_tile(
     respond(&req, &encoded)
 }
 
-/// The tile as the client takes it: gzip when it accepts it, 304 when its
-/// tag is current.
+/// The tile as the client takes it: gzip when it accepts it (kept so in
+/// the cache; `Compress` leaves a coded answer alone). `http::cache` names
+/// the coding in the `ETag` and answers `If-None-Match`.
 fn respond(req: &HttpRequest, tile: &Encoded) -> Result<HttpResponse, ApiError> {
-    let gzip = accepts_gzip(req);
-    let etag = EntityTag::new_strong(if gzip {
-        format!("{}-gz", tile.digest)
-    } else {
-        tile.digest.clone()
-    });
-    let unchanged = matches!(req.get_header::<IfNoneMatch>(),
-        Some(IfNoneMatch::Items(tags)) if tags.iter().any(|t| t.weak_eq(&etag)));
-    let mut builder = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
+    let mut builder = HttpResponse::Ok();
     builder
-        .insert_header(header::ETag(etag))
-        .insert_header((header::CACHE_CONTROL, "public, no-cache"))
+        .insert_header(header::ETag(EntityTag::new_strong(tile.digest.clone())))
         .insert_header((header::VARY, "accept-encoding"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
-    if unchanged {
-        return Ok(builder.finish());
-    }
-    builder.content_type(MVT);
-    if gzip && !tile.gzip.is_empty() {
+        .content_type(MVT);
+    if accepts_gzip(req) && !tile.gzip.is_empty() {
         builder.insert_header((header::CONTENT_ENCODING, "gzip"));
         Ok(builder.body(tile.gzip.clone()))
     } else {
@@ -317,20 +301,18 @@ pub async fn get_tilejson(
         .map(|p| (p.name.to_owned(), json!(p.title)))
         .chain(std::iter::once(("id".to_owned(), json!("The plot's id"))))
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .json(json!({
-            "tilejson": "3.0.0",
-            "name": "Næringsareal: plots of business land",
-            "tiles": [format!(
-                "{base}/collections/{COLLECTION_ID}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}{query}"
-            )],
-            "minzoom": 0,
-            "maxzoom": MAX_ZOOM,
-            "bounds": bounds,
-            "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 12],
-            "vector_layers": [{"id": LAYER, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
-        })))
+    Ok(HttpResponse::Ok().json(json!({
+        "tilejson": "3.0.0",
+        "name": "Næringsareal: plots of business land",
+        "tiles": [format!(
+            "{base}/collections/{COLLECTION_ID}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}{query}"
+        )],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 12],
+        "vector_layers": [{"id": LAYER, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+    })))
 }
 
 /// A MapLibre style of the plots' tiles (with the filters given): each
@@ -363,20 +345,17 @@ pub async fn get_style(
         expression.push(json!("#888888"));
         Value::Array(expression)
     };
-    Ok(HttpResponse::Ok()
-        .content_type(STYLE)
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .json(json!({
-            "version": 8,
-            "name": "Næringsareal: plots by status",
-            "sources": {LAYER: {"type": "vector", "url": tilejson}},
-            "layers": [
-                {"id": "plots-fill", "type": "fill", "source": LAYER, "source-layer": LAYER,
-                 "paint": {"fill-color": colour(0), "fill-opacity": 0.45}},
-                {"id": "plots-outline", "type": "line", "source": LAYER, "source-layer": LAYER,
-                 "paint": {"line-color": colour(1), "line-width": 1.5}},
-            ],
-        })))
+    Ok(HttpResponse::Ok().content_type(STYLE).json(json!({
+        "version": 8,
+        "name": "Næringsareal: plots by status",
+        "sources": {LAYER: {"type": "vector", "url": tilejson}},
+        "layers": [
+            {"id": "plots-fill", "type": "fill", "source": LAYER, "source-layer": LAYER,
+             "paint": {"fill-color": colour(0), "fill-opacity": 0.45}},
+            {"id": "plots-outline", "type": "line", "source": LAYER, "source-layer": LAYER,
+             "paint": {"line-color": colour(1), "line-width": 1.5}},
+        ],
+    })))
 }
 
 /// The properties a tile carries.

@@ -2,6 +2,7 @@
 //! asks [`page`](super::page) for the page, and renders it as GeoJSON (with
 //! `properties=` and `distance_m` applied) or as CSV.
 
+use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -13,7 +14,7 @@ use crate::html::negotiate::{Form, form};
 use crate::html::page::{Page, respond};
 use crate::http::caller::Caller;
 use crate::http::link::{Link, PageLinks, url_with};
-use crate::http::{csv, media, problems};
+use crate::http::{cache, csv, media, problems};
 use crate::plots::catalogue::{self, COLLECTION_ID};
 use crate::plots::handlers::content_crs;
 use crate::plots::pages::{self, Labels};
@@ -172,16 +173,38 @@ fn render(base: &str, request: &ItemsRequest, found: ItemsPage) -> Result<HttpRe
         let value = shaped(&body, request, &distances)?;
         return csv_answer(&value, request.properties.as_deref(), &distances);
     }
-    let bytes = if request.properties.is_none() && distances.is_empty() {
-        serde_json::to_vec(&body)
+    let (tag, bytes) = if request.properties.is_none() && distances.is_empty() {
+        let mut body = body;
+        let now = std::mem::take(&mut body.time_stamp);
+        let tag = cache::content_tag(&body);
+        body.time_stamp = now;
+        (tag, serde_json::to_vec(&body))
     } else {
-        serde_json::to_vec(&shaped(&body, request, &distances)?)
-    }
-    .map_err(anyhow::Error::from)?;
+        let mut value = shaped(&body, request, &distances)?;
+        tagged(&mut value)
+    };
+    let tag = tag.map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok()
         .content_type(media::GEOJSON)
         .insert_header(content_crs(request.crs))
-        .body(bytes))
+        .insert_header(header::ETag(tag))
+        .body(bytes.map_err(anyhow::Error::from)?))
+}
+
+/// A page's weak tag, of everything but its `timeStamp` (the same page
+/// asked again is the same content, a moment later), and its bytes.
+fn tagged(
+    page: &mut Value,
+) -> (
+    Result<EntityTag, serde_json::Error>,
+    Result<Vec<u8>, serde_json::Error>,
+) {
+    let now = page.as_object_mut().and_then(|p| p.remove("timeStamp"));
+    let tag = cache::content_tag(page);
+    if let (Some(page), Some(now)) = (page.as_object_mut(), now) {
+        page.insert("timeStamp".to_owned(), now);
+    }
+    (tag, serde_json::to_vec(page))
 }
 
 /// A page of the register at a past time, as GeoJSON or CSV.
@@ -207,7 +230,12 @@ fn render_past(
     if wants_csv(request) {
         return csv_answer(&body, None, &[]);
     }
-    Ok(HttpResponse::Ok().content_type(media::GEOJSON).json(body))
+    let mut body = body;
+    let (tag, bytes) = tagged(&mut body);
+    Ok(HttpResponse::Ok()
+        .content_type(media::GEOJSON)
+        .insert_header(header::ETag(tag.map_err(anyhow::Error::from)?))
+        .body(bytes.map_err(anyhow::Error::from)?))
 }
 
 fn wants_csv(request: &ItemsRequest) -> bool {

@@ -12,6 +12,7 @@ use super::writes::{self, Current};
 use crate::crs::Crs;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{check_content_type, content_crs, parse_json, read_body, read_json};
+use crate::http::cache::without_coding;
 use crate::http::caller::{Caller, Planner};
 use crate::http::idempotency::{Idempotency, IdempotencyKeyHeader, Reply, Scope};
 use crate::http::media::MERGE_PATCH_JSON;
@@ -57,7 +58,8 @@ fn check_current(current: &Current, tags: &[EntityTag]) -> Result<(), ApiError> 
         )));
     }
     let now = etag(current.id, current.version);
-    if tags.iter().any(|t| t.strong_eq(&now)) {
+    // A tag from a compressed answer names its coding (`"…-3-gzip"`).
+    if tags.iter().any(|t| without_coding(t).strong_eq(&now)) {
         Ok(())
     } else {
         Err(ApiError::PreconditionFailed(format!(
