@@ -92,6 +92,8 @@ pub fn headers(lang: Lang, extra_sources: &str) -> Vec<(header::HeaderName, Stri
         (header::VARY, "Accept, Accept-Language, Cookie".to_owned()),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         (header::REFERRER_POLICY, "same-origin".to_owned()),
+        // `frame-ancestors` below, for browsers that know only this.
+        (header::X_FRAME_OPTIONS, "SAMEORIGIN".to_owned()),
         (
             header::CONTENT_SECURITY_POLICY,
             format!(

@@ -12,6 +12,7 @@ mod e2e;
 mod enquiries;
 mod errors;
 mod html;
+mod http_caching;
 mod idempotency;
 mod import;
 mod items;

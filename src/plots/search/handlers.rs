@@ -55,7 +55,12 @@ pub async fn list_plots(
         let land_uses = queries::land_use_codes(&mut conn).await?;
         drop(conn);
         let (body, distances) = collection(&base, &request, found)?;
-        let collection = shaped(&body, &request, &distances)?;
+        let mut collection = shaped(&body, &request, &distances)?;
+        // The page's features go into the HTML for its map; without the
+        // time it was made, the same page is the same bytes (and ETag).
+        if let Some(page) = collection.as_object_mut() {
+            page.remove("timeStamp");
+        }
         let t = Page::texts(&req);
         let json = url_with(
             &format!("{base}/collections/{COLLECTION_ID}/items"),
