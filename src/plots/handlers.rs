@@ -102,6 +102,7 @@ pub async fn describe_collection(
     params(FormatParam),
     responses(
         (status = 200, description = "The collection", content((Collection = "application/json"), (String = "text/html"))),
+        (status = 304, description = "The collection has not changed since the `If-None-Match` tag"),
         problems::BadQuery,
         problems::Unavailable,
     )

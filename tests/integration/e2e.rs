@@ -182,6 +182,18 @@ async fn head_answers_every_get_resource_as_get_does_without_a_body() {
             "link",
         ];
         for name in names {
+            if name == "etag" && head.headers().get(name) != get.headers().get(name) {
+                // A digest of a body that says when it was made (the
+                // reserve's trend runs to now) differs from one ask to the
+                // next, GET or HEAD.
+                let again = client.get(&url).send().await.unwrap();
+                assert_ne!(
+                    again.headers().get(name),
+                    get.headers().get(name),
+                    "HEAD {path}: etag differs, a second GET's does not"
+                );
+                continue;
+            }
             assert_eq!(
                 head.headers().get(name),
                 get.headers().get(name),

@@ -302,7 +302,10 @@ async fn assets_are_served_hashed_for_good_and_compressed() {
     );
     assert_eq!(answer.content_type(), "text/javascript; charset=utf-8");
     let etag = answer.header("etag").unwrap().to_owned();
-    assert!(etag.ends_with("-gzip\""), "the tag names the coding: {etag}");
+    assert!(
+        etag.ends_with("-gzip\""),
+        "the tag names the coding: {etag}"
+    );
     let again = send(
         &app,
         TestRequest::get()

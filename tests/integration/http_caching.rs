@@ -75,7 +75,11 @@ async fn every_read_has_a_tag_and_answers_304() {
         ("/collections/plots/items", true),
         ("/collections/plots/items?limit=3&f=html", true),
         ("/collections/plots/items?limit=3&f=csv", true),
-        ("/collections/plots/items?datetime=2020-01-01T00:00:00Z", true),
+        (
+            "/collections/plots/items?datetime=2020-01-01T00:00:00Z",
+            true,
+        ),
+        ("/collections/plots/reserve", true),
         ("/api", false),
         (TILE, false),
     ];
@@ -92,7 +96,11 @@ async fn every_read_has_a_tag_and_answers_304() {
                 Some("public, no-cache"),
                 "{uri}"
             );
-            assert_eq!(vary(&first).contains(&"accept".to_owned()), negotiated, "{uri}");
+            assert_eq!(
+                vary(&first).contains(&"accept".to_owned()),
+                negotiated,
+                "{uri}"
+            );
             let again = send(
                 &app,
                 get_with(
@@ -146,10 +154,19 @@ async fn a_write_changes_the_tags_of_the_pages_that_show_it() {
     // A new plot in the tile's corner of Drammen.
     let mut plot = new_plot("HTTP-1");
     plot["geometry"]["coordinates"] = json!([[
-        [10.20, 59.74], [10.2018, 59.74], [10.2018, 59.741], [10.20, 59.741], [10.20, 59.74]
+        [10.20, 59.74],
+        [10.2018, 59.74],
+        [10.2018, 59.741],
+        [10.20, 59.741],
+        [10.20, 59.74]
     ]]);
     let created = send(&app, post_plot(&kari, &plot)).await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     assert_eq!(created.header("cache-control"), Some("no-store"));
     for (uri, old) in pages.iter().zip(&before) {
         let after = send(&app, get_with(uri, &[("if-none-match", old)])).await;
@@ -172,7 +189,10 @@ async fn a_keys_answers_are_private_and_vary_with_it() {
             Some("private, no-cache"),
             "{uri}"
         );
-        assert!(vary(&planner).contains(&"authorization".to_owned()), "{uri}");
+        assert!(
+            vary(&planner).contains(&"authorization".to_owned()),
+            "{uri}"
+        );
     }
     let public = get(&app, TILE).await;
     assert!(vary(&public).contains(&"authorization".to_owned()));
@@ -184,7 +204,10 @@ async fn a_keys_answers_are_private_and_vary_with_it() {
         assert!(vary(&page).contains(&name.to_owned()), "{name}");
     }
     // Errors and keys are not kept.
-    assert_eq!(get(&app, "/nothing").await.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        get(&app, "/nothing").await.header("cache-control"),
+        Some("no-store")
+    );
 }
 
 #[actix_web::test]
@@ -211,7 +234,10 @@ async fn gzip_and_brotli_decode_to_the_same_body_with_their_own_tags() {
         assert_eq!(tags.len(), 3, "{tags:?}");
         let other = send(
             &app,
-            get_with(uri, &[("accept-encoding", "br"), ("if-none-match", &tags[1])]),
+            get_with(
+                uri,
+                &[("accept-encoding", "br"), ("if-none-match", &tags[1])],
+            ),
         )
         .await;
         assert_eq!(other.status, 200);
@@ -229,13 +255,20 @@ async fn gzip_and_brotli_decode_to_the_same_body_with_their_own_tags() {
         assert_eq!(coded.header("etag"), Some(tag.as_str()));
     }
     // Tiny answers stay as they are.
-    let small = send(&app, get_with("/health", &[("accept-encoding", "gzip, br")])).await;
+    let small = send(
+        &app,
+        get_with("/health", &[("accept-encoding", "gzip, br")]),
+    )
+    .await;
     assert!(small.header("content-encoding").is_none());
     assert!(!vary(&small).contains(&"accept-encoding".to_owned()));
     // A client that takes no coding at all: 406 problem+json.
     let none = send(
         &app,
-        get_with("/collections", &[("accept-encoding", "compress, identity;q=0")]),
+        get_with(
+            "/collections",
+            &[("accept-encoding", "compress, identity;q=0")],
+        ),
     )
     .await;
     assert_eq!(none.status, 406);
@@ -262,7 +295,10 @@ async fn tiles_are_not_encoded_twice() {
     assert!(tag.ends_with("-gzip\""), "{tag}");
     let again = send(
         &app,
-        get_with(TILE, &[("accept-encoding", "gzip, br"), ("if-none-match", &tag)]),
+        get_with(
+            TILE,
+            &[("accept-encoding", "gzip, br"), ("if-none-match", &tag)],
+        ),
     )
     .await;
     assert_eq!(again.status, 304);
@@ -280,7 +316,12 @@ async fn a_write_takes_the_tag_of_a_compressed_answer() {
     let kari = key(&db, "kari", Role::Planner).await;
     let plot = new_plot("HTTP-2");
     let created = send(&app, post_plot(&kari, &plot)).await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let id = created.json()["id"].as_str().unwrap().to_owned();
     let uri = format!("/collections/plots/items/{id}");
     let gzip = send(&app, get_with(&uri, &[("accept-encoding", "gzip")])).await;
@@ -292,7 +333,12 @@ async fn a_write_takes_the_tag_of_a_compressed_answer() {
         patch_plot(&kari, &id, &tag, &json!({"properties": {"name": "Ny"}})),
     )
     .await;
-    assert_eq!(patched.status, 200, "{}", String::from_utf8_lossy(&patched.body));
+    assert_eq!(
+        patched.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&patched.body)
+    );
     let stale = send(
         &app,
         patch_plot(&kari, &id, &tag, &json!({"properties": {"name": "Eldre"}})),
@@ -320,11 +366,28 @@ async fn any_site_may_read_but_not_write() {
     let kari = key(&db, "kari", Role::Planner).await;
     let site = "https://kart.example.no";
     for uri in ["/collections/plots/items", TILE, "/collections/plots/match"] {
-        let method = if uri.ends_with("match") { "POST" } else { "GET" };
-        let ok = send(&app, preflight(uri, site, method, "content-type, if-none-match")).await;
-        assert_eq!(ok.status, 200, "{uri}: {}", String::from_utf8_lossy(&ok.body));
+        let method = if uri.ends_with("match") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let ok = send(
+            &app,
+            preflight(uri, site, method, "content-type, if-none-match"),
+        )
+        .await;
+        assert_eq!(
+            ok.status,
+            200,
+            "{uri}: {}",
+            String::from_utf8_lossy(&ok.body)
+        );
         assert_eq!(ok.header("access-control-allow-origin"), Some("*"));
-        assert!(ok.header("access-control-allow-methods").unwrap().contains(method));
+        assert!(
+            ok.header("access-control-allow-methods")
+                .unwrap()
+                .contains(method)
+        );
         assert!(ok.header("access-control-max-age").is_some());
         assert!(ok.header("access-control-allow-credentials").is_none());
     }
@@ -332,8 +395,18 @@ async fn any_site_may_read_but_not_write() {
     let read = send(&app, get_with(TILE, &[("origin", site)])).await;
     assert_eq!(read.status, 200);
     assert_eq!(read.header("access-control-allow-origin"), Some("*"));
-    let exposed = read.header("access-control-expose-headers").unwrap().to_ascii_lowercase();
-    for name in ["etag", "link", "content-crs", "retry-after", "x-request-id", "location"] {
+    let exposed = read
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    for name in [
+        "etag",
+        "link",
+        "content-crs",
+        "retry-after",
+        "x-request-id",
+        "location",
+    ] {
         assert!(exposed.contains(name), "{name} in {exposed}");
     }
     // Errors and 304s carry CORS headers too.
@@ -341,13 +414,25 @@ async fn any_site_may_read_but_not_write() {
     assert_eq!(missing.status, 404);
     assert_eq!(missing.header("access-control-allow-origin"), Some("*"));
     let tag = read.header("etag").unwrap();
-    let unchanged = send(&app, get_with(TILE, &[("origin", site), ("if-none-match", tag)])).await;
+    let unchanged = send(
+        &app,
+        get_with(TILE, &[("origin", site), ("if-none-match", tag)]),
+    )
+    .await;
     assert_eq!(unchanged.status, 304);
     assert_eq!(unchanged.header("access-control-allow-origin"), Some("*"));
 
     // Writes, and a key, only from named origins: refused before any handler.
-    for (method, headers) in [("POST", "authorization, content-type"), ("DELETE", ""), ("GET", "authorization")] {
-        let refused = send(&app, preflight("/collections/plots/items", site, method, headers)).await;
+    for (method, headers) in [
+        ("POST", "authorization, content-type"),
+        ("DELETE", ""),
+        ("GET", "authorization"),
+    ] {
+        let refused = send(
+            &app,
+            preflight("/collections/plots/items", site, method, headers),
+        )
+        .await;
         assert_eq!(refused.status, 403, "{method} {headers}");
         assert_eq!(refused.content_type(), "application/problem+json");
         assert_eq!(offending(&refused.json()), ["Origin"]);
@@ -403,12 +488,20 @@ async fn named_origins_may_write_with_a_key() {
     let named = "https://planlegger.example.no";
     let ok = send(
         &app,
-        preflight("/collections/plots/items", named, "POST", "authorization, content-type, if-match"),
+        preflight(
+            "/collections/plots/items",
+            named,
+            "POST",
+            "authorization, content-type, if-match",
+        ),
     )
     .await;
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
     assert_eq!(ok.header("access-control-allow-origin"), Some(named));
-    let allowed = ok.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
+    let allowed = ok
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
     assert!(allowed.contains("authorization"), "{allowed}");
     let mut post = post_plot(&kari, &new_plot("CORS-3"));
     post.headers_mut().insert(
@@ -420,7 +513,11 @@ async fn named_origins_may_write_with_a_key() {
     assert_eq!(created.header("access-control-allow-origin"), Some(named));
     assert!(vary(&created).contains(&"origin".to_owned()));
     // Without `*`, other sites may not even read.
-    let other = send(&app, get_with("/collections", &[("origin", "https://annen.example")])).await;
+    let other = send(
+        &app,
+        get_with("/collections", &[("origin", "https://annen.example")]),
+    )
+    .await;
     assert_eq!(other.status, 403);
     assert_eq!(offending(&other.json()), ["Origin"]);
 }
@@ -429,10 +526,23 @@ async fn named_origins_may_write_with_a_key() {
 async fn every_answer_says_nosniff_and_pages_their_policy() {
     let db = TestDb::with_demo().await;
     let app = app_on(&db).await;
-    for uri in ["/collections", "/collections/plots/items", TILE, "/nothing", "/health"] {
+    for uri in [
+        "/collections",
+        "/collections/plots/items",
+        TILE,
+        "/nothing",
+        "/health",
+    ] {
         let answer = get(&app, uri).await;
-        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"), "{uri}");
-        assert!(answer.header("strict-transport-security").is_none(), "{uri}");
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{uri}"
+        );
+        assert!(
+            answer.header("strict-transport-security").is_none(),
+            "{uri}"
+        );
     }
     let map = get(&app, "/map").await;
     let csp = map.header("content-security-policy").unwrap();
@@ -444,7 +554,10 @@ async fn every_answer_says_nosniff_and_pages_their_policy() {
     // The map page loads no inline script, which the policy would block.
     let html = String::from_utf8(map.body.clone()).unwrap();
     for script in html.split("<script").skip(1) {
-        assert!(script.split('>').next().unwrap().contains("src="), "{script}");
+        assert!(
+            script.split('>').next().unwrap().contains("src="),
+            "{script}"
+        );
     }
     // Behind https, browsers are told to keep to it.
     let mut state = db.state();

@@ -30,7 +30,9 @@ use crate::state::AppState;
     params(ItemsQuery),
     responses(
         (status = 200, description = "A page of plots (CSV with `f=csv`, a page with a map and a table with `f=html`)", content((PlotCollection = "application/geo+json"), (String = "text/csv"), (String = "text/html")),
-            headers(("Content-Crs" = String, description = "The CRS of the geometries"))),
+            headers(("Content-Crs" = String, description = "The CRS of the geometries"),
+                    ("ETag" = String, description = "The page's content (weak: a page asked again differs in its `timeStamp` only)"))),
+        (status = 304, description = "The page has not changed since the `If-None-Match` tag"),
         problems::BadQueryNamed,
         problems::Unavailable,
     )

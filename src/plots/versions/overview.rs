@@ -103,13 +103,22 @@ pub async fn get_reserve(
         media::GEOJSON,
         "These plots as GeoJSON",
     ));
-    Ok(HttpResponse::Ok().json(Reserve {
-        as_of: as_of.unwrap_or_else(Utc::now),
+    let mut reserve = Reserve {
+        as_of: as_of.unwrap_or_default(),
         group_by: group_by.iter().map(|g| (*g).to_owned()).collect(),
         groups,
         total,
         links,
-    }))
+    };
+    let mut answer = HttpResponse::Ok();
+    if as_of.is_none() {
+        // The overview of now says when now was: its tag leaves that out,
+        // so that the same figures asked again are not modified.
+        let tag = http::cache::content_tag(&reserve).map_err(anyhow::Error::from)?;
+        answer.insert_header(actix_web::http::header::ETag(tag));
+        reserve.as_of = Utc::now();
+    }
+    Ok(answer.json(reserve))
 }
 
 fn to_csv(group_by: &[&str], groups: &[Group], total: &Group) -> Result<Vec<u8>, csv::Error> {
