@@ -133,10 +133,16 @@ fn is_own(origin: &str, own: Option<&str>, head: &RequestHead) -> bool {
         return false;
     };
     let (their_host, their_port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !authority.ends_with(']') => (h, p.parse().ok()),
+        Some((h, p)) if !authority.ends_with(']') => (h, p.parse::<u16>().ok()),
         _ => (authority, None),
     };
-    their_host.eq_ignore_ascii_case(host) && their_port.unwrap_or(port) == port
+    // A `Host` without a port has the scheme's default one (the scheme
+    // itself is not known here, behind a proxy that ends TLS).
+    let same_port = match their_port {
+        Some(p) => p == port,
+        None => url.port().is_none(),
+    };
+    their_host.eq_ignore_ascii_case(host) && same_port
 }
 
 /// A refusal of `actix-cors` as problem+json, naming the header at fault.
