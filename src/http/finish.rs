@@ -31,8 +31,10 @@ pub async fn finish(
     let mut res = next.call(req).await?.map_into_boxed_body();
     if let Some(refusal) = refusal(&res) {
         let mut refusal = refusal;
-        for value in res.headers().get_all(header::VARY) {
-            refusal.headers_mut().append(header::VARY, value.clone());
+        for (name, value) in res.headers() {
+            if name == header::VARY || name.as_str().starts_with("access-control-") {
+                refusal.headers_mut().append(name.clone(), value.clone());
+            }
         }
         refusal
             .headers_mut()

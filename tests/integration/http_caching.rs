@@ -267,11 +267,15 @@ async fn gzip_and_brotli_decode_to_the_same_body_with_their_own_tags() {
         &app,
         get_with(
             "/collections",
-            &[("accept-encoding", "compress, identity;q=0")],
+            &[
+                ("accept-encoding", "compress, identity;q=0"),
+                ("origin", "https://kart.example.no"),
+            ],
         ),
     )
     .await;
     assert_eq!(none.status, 406);
+    assert_eq!(none.header("access-control-allow-origin"), Some("*"));
     assert_eq!(none.content_type(), "application/problem+json");
     assert_eq!(offending(&none.json()), ["Accept-Encoding"]);
 }
