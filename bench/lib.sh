@@ -50,3 +50,15 @@ stop_process() { # PID
     for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
     kill -KILL "$1" 2>/dev/null || true
 }
+
+# wrk, installed from Debian when missing (as root, or with sudo).
+ensure_wrk() {
+    command -v wrk >/dev/null && return
+    command -v apt-get >/dev/null || die "wrk not found and no apt-get here: install wrk"
+    log "installing wrk"
+    local sudo=""
+    [[ $(id -u) == 0 ]] || sudo=sudo
+    $sudo apt-get install -y -qq wrk >/dev/null 2>&1 \
+        || { $sudo apt-get update -qq && $sudo apt-get install -y -qq wrk >/dev/null; } \
+        || die "could not install wrk"
+}

@@ -33,7 +33,7 @@ mkdir -p "$out"
 
 bin=$(readlink -f "${NAERINGSAREAL_BIN:-$repo/target/release/naeringsareal}")
 [[ -x $bin ]] || die "no service binary at $bin (cargo build --release)"
-command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+ensure_wrk
 port_free "$NAERINGSAREAL_LISTEN" || die "something listens on $NAERINGSAREAL_LISTEN already"
 
 urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
@@ -54,8 +54,10 @@ trap cleanup EXIT
 
 # Prints one metric's value (the first series matching the pattern).
 metric() { # NAME [LABEL-PATTERN]
+    # awk reads to the end (no early exit): curl must not die of SIGPIPE,
+    # which pipefail would make the script's death.
     curl -sf "$base/metrics" | awk -v n="$1" -v p="${2:-}" \
-        '$1 ~ "^"n"({|$)" && index($1, p) { print $NF; exit }'
+        '!found && $1 ~ "^"n"({|$)" && index($1, p) { print $NF; found = 1 }'
 }
 
 # Samples URL every PAUSE seconds until END (epoch seconds): "status seconds" lines.
@@ -106,9 +108,13 @@ phase() { # NAME LIMIT (empty: the default)
     TARGET=$TARGET wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
         -s "$here/wrk/o_statuses.lua" "$base" > "$dir/wrk.txt"
     wait "$health_pid" "$target_pid"
-    local refused1 in_flight rss
+    local refused1 in_flight in_flight_later rss
     refused1=$(metric naeringsareal_http_requests_refused_total)
     in_flight=$(metric naeringsareal_http_requests_in_flight)
+    # Requests whose client left with wrk still finish (or time out in the
+    # pool's wait): the count must come back to 0.
+    sleep 5
+    in_flight_later=$(metric naeringsareal_http_requests_in_flight)
     rss=$(awk '/VmHWM/ { print $2 }' "/proc/$service_pid/status")
     stop_process "$service_pid"
     service_pid=""
@@ -117,9 +123,10 @@ phase() { # NAME LIMIT (empty: the default)
         echo
         echo "- wrk on the heavy read: $(grep '^STATUSES' "$dir/wrk.txt" | cut -d' ' -f2-)"
         echo "  ($(grep '^RESULT' "$dir/wrk.txt" | cut -d' ' -f2-))"
-        echo "- refused by the bound (from /metrics): $(( ${refused1%.*} - ${refused0%.*} )); in flight after: $in_flight"
+        echo "- refused by the bound (from /metrics): $(( ${refused1%.*} - ${refused0%.*} )); in flight after: $in_flight, 5 s later: $in_flight_later"
         echo "- /health every 20 ms: $(summary "$dir/health.txt" any); statuses $(statuses_of "$dir/health.txt")"
         echo "- heavy read every 50 ms: 200: $(summary "$dir/target.txt" 200); 503: $(summary "$dir/target.txt" 503); statuses $(statuses_of "$dir/target.txt")"
+        echo "- service log: $(wc -l < "$dir/service.log") lines"
         echo "- peak RSS: $(( rss / 1024 )) MiB"
         echo
     } >> "$out/results.md"

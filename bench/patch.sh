@@ -34,7 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NAERINGSAREAL_BIN=${NAERINGSAREAL_BIN:-$repo/target/release/naeringsareal}
 out="$here/out/$stamp-patch-$DB"
 
-command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+ensure_wrk
 command -v curl >/dev/null || die "curl not found"
 [[ -x $NAERINGSAREAL_BIN && -f $NAERINGSAREAL_BIN ]] || die "NAERINGSAREAL_BIN=$NAERINGSAREAL_BIN is not an executable file (cargo build --release)"
 NAERINGSAREAL_BIN=$(readlink -f "$NAERINGSAREAL_BIN")   # it is started from the repo root

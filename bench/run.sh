@@ -52,7 +52,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 out="$here/out/$stamp-$DB"
 mkdir -p "$out"
 
-command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+ensure_wrk
 command -v pgbench >/dev/null || [[ $PGBENCH == 0 ]] || die "pgbench not found (apt-get install postgresql-contrib or postgresql-client)"
 command -v curl >/dev/null || die "curl not found"
 if [[ $TIPG == 1 && ! -x "$here/.venv/bin/uvicorn" ]]; then

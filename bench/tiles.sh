@@ -49,7 +49,7 @@ bin=$(readlink -f "${NAERINGSAREAL_BIN:-$repo/target/release/naeringsareal}")
 [[ -x $bin ]] || die "no service binary at $bin (cargo build --release)"
 martin=${MARTIN_BIN:-$(command -v martin || echo /work/martin/bin/martin)}
 [[ -x $martin ]] || die "Martin not found: cargo install martin@1.14.0 --locked --no-default-features --features postgres"
-command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+ensure_wrk
 psqlq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 nopen=$(psqlq -c "SELECT count(*) FROM plots WHERE ended_at IS NULL") || die "cannot read database $DB"
 

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use actix_web::{HttpMessage, ResponseError, web};
 use tokio::sync::Semaphore;
 use tracing_actix_web::RequestId;
 
@@ -30,6 +30,8 @@ pub struct InFlight {
     permits: Arc<Semaphore>,
     limit: usize,
     refused: AtomicU64,
+    /// The second (since the Unix epoch) of the last refusal warning.
+    warned_at: AtomicU64,
 }
 
 impl InFlight {
@@ -39,6 +41,7 @@ impl InFlight {
             permits: Arc::new(Semaphore::new(limit.get())),
             limit: limit.get(),
             refused: AtomicU64::new(0),
+            warned_at: AtomicU64::new(0),
         }
     }
 
@@ -52,6 +55,19 @@ impl InFlight {
         self.limit - self.permits.available_permits()
     }
 
+    /// Whether a refusal warning is due: none yet this second.
+    fn warn_now(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let last = self.warned_at.load(Ordering::Relaxed);
+        now > last
+            && self
+                .warned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
     /// The requests refused since the start.
     pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
@@ -59,7 +75,8 @@ impl InFlight {
 }
 
 /// The middleware: lets a request in if there is room, else answers
-/// [`ApiError::Overloaded`] (503, `Retry-After: 1`), logged with the request id.
+/// [`ApiError::Overloaded`] (503, `Retry-After: 1`): logged at debug with
+/// the request id, warned about at most once a second.
 pub async fn limit_in_flight(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -72,20 +89,27 @@ pub async fn limit_in_flight(
             .map_body(|_, body| OnDone::plain(body)));
     };
     let Ok(permit) = Arc::clone(&in_flight.permits).try_acquire_owned() else {
-        in_flight.refused.fetch_add(1, Ordering::Relaxed);
-        // The request span has the id too; the line names it itself so that
-        // a refusal can be found from the id a client quotes, whatever the
-        // log format shows of spans.
+        let refused = in_flight.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        // One line per refusal at debug, with the id a client may quote; at
+        // most one warning a second: logging every refusal would make the
+        // log the bottleneck of an overloaded instance (tens of thousands
+        // of refusals a second).
         let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-        tracing::warn!(
+        tracing::debug!(
             request_id = id.as_deref().unwrap_or("-"),
             path = req.path(),
-            limit = in_flight.limit,
             "overloaded: request refused"
         );
-        return Ok(req
-            .error_response(ApiError::Overloaded)
-            .map_body(|_, body| OnDone::plain(body)));
+        if in_flight.warn_now() {
+            tracing::warn!(
+                limit = in_flight.limit,
+                refused_since_start = refused,
+                "overloaded: requests refused"
+            );
+        }
+        // A response, not an error: the error logger would log each one too.
+        let res = ApiError::Overloaded.error_response();
+        return Ok(req.into_response(res).map_body(|_, body| OnDone::plain(body)));
     };
     // An error from further in drops the permit on the way out.
     let res = next.call(req).await?;

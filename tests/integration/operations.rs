@@ -334,6 +334,7 @@ async fn past_the_limit_in_flight_requests_get_a_fast_503_and_health_still_answe
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
         .finish();
     let _logging = tracing::subscriber::set_default(subscriber);
 
@@ -418,13 +419,22 @@ async fn past_the_limit_in_flight_requests_get_a_fast_503_and_health_still_answe
         Some(1.0)
     );
 
-    // The refusal is in the log, with the request id the client got.
+    // The refusal is in the log at debug, with the request id the client
+    // got, and warned about (at most once a second, so without the id); it
+    // is not logged as an error.
     let logged = log.text();
     let line = logged
         .lines()
-        .find(|l| l.contains("overloaded"))
+        .find(|l| l.contains("overloaded: request refused"))
         .unwrap_or_else(|| panic!("the refusal is not logged: {logged}"));
-    assert!(line.contains(&request_id), "{logged}");
+    assert!(line.contains("DEBUG") && line.contains(&request_id), "{line}");
+    assert!(
+        logged
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("overloaded: requests refused")),
+        "{logged}"
+    );
+    assert!(!logged.contains("Overloaded"), "logged as an error: {logged}");
 
     // Once the connection is free, the two waiting requests are served,
     // and their places are free again.
