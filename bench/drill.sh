@@ -77,16 +77,17 @@ unclean() {
 check_acked() { # PORT
     local total once
     total=$(wc -l < "$out/acked.txt")
-    once=0
-    while read -r kind _ value; do
-        local n
-        if [ "$kind" = patch ]; then
-            n=$(sql "$1" "SELECT count(*) FROM plot_versions WHERE data->>'name' = '$value'")
-        else
-            n=$(sql "$1" "SELECT count(*) FROM plots WHERE reference = '$value'")
-        fi
-        [ "$n" = 1 ] && once=$((once + 1))
-    done < "$out/acked.txt"
+    # One session for them all: the acknowledged values into a temporary
+    # table, each counted where it must be stored.
+    once=$(awk '{ kind = $1; $1 = ""; $2 = ""; sub(/^ +/, ""); print kind "\t" $0 }' "$out/acked.txt" |
+        psql -X -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres -d naeringsareal \
+            -c "CREATE TEMP TABLE acked (kind text, value text)" \
+            -c "\\copy acked FROM pstdin" \
+            -c "SELECT count(*) FROM acked AS a
+                WHERE CASE a.kind
+                          WHEN 'patch' THEN (SELECT count(*) FROM plot_versions WHERE data->>'name' = a.value)
+                          ELSE (SELECT count(*) FROM plots WHERE reference = a.value)
+                      END = 1")
     echo "acknowledged writes: $total; stored exactly once: $once; lost or doubled: $((total - once))"
 }
 

@@ -8,6 +8,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::log_rate::OncePerSecond;
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -240,6 +242,9 @@ impl ApiError {
     }
 }
 
+/// The warnings that the database is unavailable, one a second.
+static UNAVAILABLE_WARNINGS: OncePerSecond = OncePerSecond::new();
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -269,7 +274,14 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
-            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            // While the database is down every request fails alike, tens
+            // of thousands a second: one warning a second, the rest at debug.
+            Self::Unavailable(cause) => match UNAVAILABLE_WARNINGS.due() {
+                Some(held) => {
+                    tracing::warn!(%cause, since_last_warning = held + 1, "database unavailable")
+                }
+                None => tracing::debug!(%cause, "database unavailable"),
+            },
             _ => {}
         }
         let mut response = problem_response(&self.problem());

@@ -19,6 +19,7 @@ pub mod health;
 pub mod html;
 pub mod http;
 pub mod keys;
+pub mod log_rate;
 pub mod map;
 pub mod matching;
 pub mod metrics;

@@ -20,6 +20,7 @@ use tracing_actix_web::RequestId;
 
 use super::on_done::OnDone;
 use crate::error::ApiError;
+use crate::log_rate::OncePerSecond;
 
 /// Paths that are never refused.
 const EXEMPT: [&str; 2] = ["/health", "/metrics"];
@@ -30,8 +31,8 @@ pub struct InFlight {
     permits: Arc<Semaphore>,
     limit: usize,
     refused: AtomicU64,
-    /// The second (since the Unix epoch) of the last refusal warning.
-    warned_at: AtomicU64,
+    /// The refusal warnings, one a second.
+    warnings: OncePerSecond,
 }
 
 impl InFlight {
@@ -41,7 +42,7 @@ impl InFlight {
             permits: Arc::new(Semaphore::new(limit.get())),
             limit: limit.get(),
             refused: AtomicU64::new(0),
-            warned_at: AtomicU64::new(0),
+            warnings: OncePerSecond::new(),
         }
     }
 
@@ -53,19 +54,6 @@ impl InFlight {
     /// The requests in flight now (the exempt ones not counted).
     pub fn current(&self) -> usize {
         self.limit - self.permits.available_permits()
-    }
-
-    /// Whether a refusal warning is due: none yet this second.
-    fn warn_now(&self) -> bool {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let last = self.warned_at.load(Ordering::Relaxed);
-        now > last
-            && self
-                .warned_at
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
     }
 
     /// The requests refused since the start.
@@ -100,16 +88,19 @@ pub async fn limit_in_flight(
             path = req.path(),
             "overloaded: request refused"
         );
-        if in_flight.warn_now() {
+        if let Some(held) = in_flight.warnings.due() {
             tracing::warn!(
                 limit = in_flight.limit,
+                refused_since_last_warning = held + 1,
                 refused_since_start = refused,
                 "overloaded: requests refused"
             );
         }
         // A response, not an error: the error logger would log each one too.
         let res = ApiError::Overloaded.error_response();
-        return Ok(req.into_response(res).map_body(|_, body| OnDone::plain(body)));
+        return Ok(req
+            .into_response(res)
+            .map_body(|_, body| OnDone::plain(body)));
     };
     // An error from further in drops the permit on the way out.
     let res = next.call(req).await?;

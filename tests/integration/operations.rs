@@ -427,14 +427,20 @@ async fn past_the_limit_in_flight_requests_get_a_fast_503_and_health_still_answe
         .lines()
         .find(|l| l.contains("overloaded: request refused"))
         .unwrap_or_else(|| panic!("the refusal is not logged: {logged}"));
-    assert!(line.contains("DEBUG") && line.contains(&request_id), "{line}");
+    assert!(
+        line.contains("DEBUG") && line.contains(&request_id),
+        "{line}"
+    );
     assert!(
         logged
             .lines()
             .any(|l| l.contains("WARN") && l.contains("overloaded: requests refused")),
         "{logged}"
     );
-    assert!(!logged.contains("Overloaded"), "logged as an error: {logged}");
+    assert!(
+        !logged.contains("Overloaded"),
+        "logged as an error: {logged}"
+    );
 
     // Once the connection is free, the two waiting requests are served,
     // and their places are free again.
@@ -447,4 +453,43 @@ async fn past_the_limit_in_flight_requests_get_a_fast_503_and_health_still_answe
         Some(0.0)
     );
     assert_eq!(get(&app, "/collections").await.status, 200);
+}
+
+#[actix_web::test]
+async fn nothing_an_enquirer_sends_reaches_the_log() {
+    let log = Log::default();
+    let writer = log.clone();
+    // The service's default level.
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let db = TestDb::with_demo().await;
+    let app = actix_web::test::init_service(app(db.state())).await;
+    let stored = crate::enquiries::enquiry(None);
+    let mut refused = stored.clone();
+    refused["organisation_number"] = json!("123 456 789");
+    refused["phone"] = json!("+47 not a phone");
+    let answer = actix_web::test::call_service(&app, crate::enquiries::post(&refused)).await;
+    assert_eq!(answer.status(), 400);
+    let answer = actix_web::test::call_service(&app, crate::enquiries::post(&stored)).await;
+    assert_eq!(answer.status(), 201);
+
+    let logged = log.text();
+    assert!(!logged.is_empty(), "nothing was logged at all");
+    for personal in [
+        "Kari",
+        "kari@eksempel.no",
+        "123 456 789",
+        "912 34 567",
+        "not a phone",
+    ] {
+        assert!(
+            !logged.contains(personal),
+            "`{personal}` is in the log: {logged}"
+        );
+    }
 }
