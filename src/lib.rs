@@ -12,6 +12,7 @@ pub mod config;
 pub mod contact;
 pub mod crs;
 pub mod db;
+pub mod demand;
 pub mod demo;
 pub mod enquiries;
 pub mod error;

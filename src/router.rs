@@ -22,7 +22,7 @@ use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
-use crate::{enquiries, health, html, keys, map, matching, ogc, plots, tiles};
+use crate::{demand, enquiries, health, html, keys, map, matching, ogc, plots, tiles};
 
 /// Everything the app's workers share: the state every handler reaches,
 /// and the resources' own data (site matching's copy of the plots on
@@ -74,6 +74,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     map::configure(cfg);
     keys::configure(cfg);
     enquiries::configure(cfg);
+    demand::configure(cfg);
     health::configure(cfg);
 }
 

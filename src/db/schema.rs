@@ -18,6 +18,33 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    demand_records (id) {
+        id -> Int8,
+        source -> Text,
+        enquiry_id -> Nullable<Uuid>,
+        session -> Nullable<Text>,
+        first_at -> Timestamptz,
+        last_at -> Timestamptz,
+        asked -> Int4,
+        area_min_m2 -> Nullable<Float8>,
+        area_max_m2 -> Nullable<Float8>,
+        land_use -> Nullable<Array<Nullable<Int4>>>,
+        location_class -> Nullable<Array<Nullable<Text>>>,
+        min_power_kw -> Nullable<Float8>,
+        max_port_distance_m -> Nullable<Float8>,
+        max_rail_terminal_distance_m -> Nullable<Float8>,
+        max_motorway_distance_m -> Nullable<Float8>,
+        max_station_distance_m -> Nullable<Float8>,
+        available_by -> Nullable<Date>,
+        required -> Array<Nullable<Text>>,
+        candidates -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     enquiries (id) {
         id -> Uuid,
         plot_id -> Nullable<Uuid>,
@@ -76,6 +103,7 @@ diesel::table! {
         name_nb -> Text,
         name_en -> Text,
         plan_level -> Text,
+        demand_group -> Text,
     }
 }
 
@@ -174,6 +202,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(demand_records -> enquiries (enquiry_id));
 diesel::joinable!(enquiries -> plots (plot_id));
 diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
 diesel::joinable!(plot_versions -> plots (plot_id));
@@ -181,6 +210,7 @@ diesel::joinable!(plots -> land_use_codes (land_use));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    demand_records,
     enquiries,
     enquiry_events,
     idempotency_keys,

@@ -10,22 +10,25 @@ use strum::VariantNames;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::client::client_address;
 use super::input::{self, Change, EnquiryInput};
 use super::queries::{self, After, EnquiryFilter, EnquiryRow, EventRow, PlotSummary};
 use super::wire::{
     Enquiry, EnquiryChange, EnquiryEvent, EnquiryList, EnquiryStatus, NewEnquiry, PlotRef,
 };
 use crate::config::RateLimit;
+use crate::demand::record::{self, Demand, Source};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{check_content_type, parse_json, read_body};
 use crate::http::caller::{Caller, Planner};
+use crate::http::client::client_address;
 use crate::http::idempotency::{Idempotency, IdempotencyKeyHeader, Reply, Scope};
 use crate::http::link::{Link, PageLinks};
 use crate::http::media::MERGE_PATCH_JSON;
 use crate::http::params::parse_limit;
 use crate::http::params::{QueryParams, list_of, only_format_param};
 use crate::http::{media, problems};
+use crate::matching::candidates::Candidates;
+use crate::matching::needs::Needs;
 use crate::plots::catalogue::COLLECTION_ID;
 use crate::state::AppState;
 
@@ -59,6 +62,7 @@ pub async fn create_enquiry(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
+    candidates: web::Data<Candidates>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json"])?;
@@ -79,6 +83,17 @@ pub async fn create_enquiry(
     };
     let base = state.base_url(&req);
     let mut conn = state.conn().await?;
+    // The statement of needs is demand, with how many plots on offer meet
+    // its hard requirements now (site matching's copy, as a search would).
+    let demand = body.get("needs").and_then(Demand::of_enquiry);
+    let mut found = 0;
+    if let Some(demand) = &demand {
+        candidates.refresh(&mut conn).await?;
+        let (copy, needs) = (candidates.into_inner(), Needs::of_demand(demand));
+        found = web::block(move || copy.rank(&needs, 1).candidates)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
     let reply = conn
         .transaction(async |conn| {
             // A retry is answered before the rate limit: it creates nothing.
@@ -104,6 +119,9 @@ pub async fn create_enquiry(
             }
             let (input, plot) = validate(conn, &body).await?;
             let row = queries::insert(conn, &input, &client).await?;
+            if let Some(demand) = &demand {
+                record::store(conn, Source::Enquiry(row.id), demand, found).await?;
+            }
             tracing::info!(enquiry = %row.id, plot = ?row.plot_id, "enquiry received");
             let enquiry = to_wire(&base, row, plot, None);
             let reply = Reply::of(

@@ -5,7 +5,6 @@
 //! answered → closed, each change recorded with who made it and a note. An
 //! enquiry keeps its link to the plot when the plot is later sold or withdrawn.
 
-pub mod client;
 pub mod handlers;
 pub mod input;
 pub mod queries;

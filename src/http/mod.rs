@@ -10,6 +10,7 @@
 pub mod body;
 pub mod cache;
 pub mod caller;
+pub mod client;
 pub mod coding;
 pub mod cors;
 pub mod csv;

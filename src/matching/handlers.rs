@@ -7,8 +7,11 @@ use super::candidate::Candidate;
 use super::candidates::Candidates;
 use super::needs::{Needs, echo};
 use crate::crs::Crs;
+use crate::demand::record::{self, Source};
 use crate::error::ApiError;
 use crate::http::body::{check_content_type, parse_body, read_body};
+use crate::http::caller::Caller;
+use crate::http::client::client_address;
 use crate::http::{media, problems};
 use crate::plots::queries;
 use crate::plots::wire::PlotFeature;
@@ -37,6 +40,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 #[post("/collections/plots/match")]
 pub async fn match_plots(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     candidates: web::Data<Candidates>,
     payload: web::Payload,
@@ -60,6 +64,27 @@ pub async fn match_plots(
         .map_err(anyhow::Error::from)?;
     let plots = queries::get_many(&mut conn, &ranking.best, Crs::CRS84).await?;
     drop(conn);
+    // The search is demand: kept after the answer, on the primary, so that
+    // neither its time nor a failure to store it touches the search.
+    let session = record::session_of(
+        &req,
+        match &caller {
+            Caller::Key { name, .. } => Some(name),
+            Caller::Anonymous => None,
+        },
+        &client_address(&req, state.api.trust_forwarded),
+    );
+    let demand = needs.demand();
+    let (writer, found) = (state.clone(), ranking.candidates);
+    actix_web::rt::spawn(async move {
+        let stored = async {
+            let mut conn = writer.conn().await?;
+            record::store(&mut conn, Source::Search(&session), &demand, found).await
+        };
+        if let Err(e) = stored.await {
+            tracing::warn!(error = %e, "a search's demand record was not stored");
+        }
+    });
     let mut features = Vec::with_capacity(plots.len());
     for plot in plots {
         // A plot taken off offer since the refresh a moment ago is left out.

@@ -16,6 +16,7 @@ use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, VariantNames};
 
 use super::candidate::Candidate;
 use super::places::{self, Place, Target, Verdict};
+use crate::demand::record::Demand;
 use crate::error::FieldError;
 use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
 
@@ -530,6 +531,61 @@ pub fn echo(needs: &Needs) -> Value {
     serde_json::to_value(needs).unwrap_or(Value::Null)
 }
 
+/// Needs as demand: what a demand record keeps of them, and back.
+impl Needs {
+    /// What a demand record keeps: the needs less the company's places
+    /// (its addresses) and the page size.
+    pub fn demand(&self) -> Demand {
+        Demand {
+            area_min_m2: self.area_m2.and_then(|a| a.min),
+            area_max_m2: self.area_m2.and_then(|a| a.max),
+            land_use: self.land_use.clone(),
+            location_class: self
+                .location_class
+                .as_ref()
+                .map(|c| c.iter().map(|c| c.as_ref().to_owned()).collect()),
+            min_power_kw: self.min_power_kw,
+            max_port_distance_m: self.max_port_distance_m,
+            max_rail_terminal_distance_m: self.max_rail_terminal_distance_m,
+            max_motorway_distance_m: self.max_motorway_distance_m,
+            max_station_distance_m: self.max_station_distance_m,
+            available_by: self.available_by,
+            required: self.required.clone(),
+        }
+    }
+
+    /// The statement of needs a demand record is, to match it (it has no
+    /// places, so `places` is not required).
+    pub fn of_demand(demand: &Demand) -> Self {
+        Self {
+            area_m2: (demand.area_min_m2.is_some() || demand.area_max_m2.is_some()).then_some(
+                AreaRange {
+                    min: demand.area_min_m2,
+                    max: demand.area_max_m2,
+                },
+            ),
+            land_use: demand.land_use.clone(),
+            location_class: demand
+                .location_class
+                .as_ref()
+                .map(|c| c.iter().filter_map(|c| c.parse().ok()).collect()),
+            min_power_kw: demand.min_power_kw,
+            max_port_distance_m: demand.max_port_distance_m,
+            max_rail_terminal_distance_m: demand.max_rail_terminal_distance_m,
+            max_motorway_distance_m: demand.max_motorway_distance_m,
+            max_station_distance_m: demand.max_station_distance_m,
+            available_by: demand.available_by,
+            required: demand
+                .required
+                .iter()
+                .filter(|r| r.as_str() != "places")
+                .cloned()
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,5 +682,28 @@ mod tests {
             }
         }
         assert!(below > 100, "{below}");
+    }
+
+    #[test]
+    fn a_demand_record_keeps_no_places_and_matches_back() {
+        let needs: Needs = serde_json::from_value(serde_json::json!({
+            "area_m2": {"min": 20000}, "land_use": [1340], "location_class": ["C"],
+            "places": [{"name": "Home", "lon": 10.2, "lat": 59.7, "max_distance_m": 100}],
+            "required": ["area_m2", "land_use"], "limit": 5
+        }))
+        .unwrap();
+        let demand = needs.demand();
+        assert_eq!(demand.area_min_m2, Some(20000.0));
+        assert_eq!(demand.location_class, Some(vec!["C".to_owned()]));
+        let back = Needs::of_demand(&demand);
+        assert!(back.places.is_none() && back.limit.is_none());
+        assert_eq!(back.required, ["area_m2", "land_use"]);
+        assert!(back.check().is_ok());
+        let free_form = Demand {
+            required: vec!["places".to_owned(), "min_power_kw".to_owned()],
+            min_power_kw: Some(500.0),
+            ..Demand::default()
+        };
+        assert_eq!(Needs::of_demand(&free_form).required, ["min_power_kw"]);
     }
 }

@@ -35,6 +35,7 @@ pub const PATH_30: &str = "/api/openapi-3.0.json";
         (name = "Plots", description = "Plots of business land"),
         (name = "Tiles", description = "Vector tiles of the plots (OGC API – Tiles), with TileJSON and a MapLibre style"),
         (name = "Enquiries", description = "Companies' enquiries about land: sent by anyone, handled by planners"),
+        (name = "Demand", description = "What companies ask for, set against the land on offer: for planners"),
         (name = "Keys", description = "API keys for planners and admins"),
         (name = "Pages", description = "Pages for people in a browser: the map (every resource above also answers `text/html`, or `f=html`)"),
         (name = "Operations", description = "Probes for orchestration"),

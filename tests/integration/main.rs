@@ -8,6 +8,7 @@ mod common;
 mod cql2;
 mod crs;
 mod database;
+mod demand;
 mod e2e;
 mod enquiries;
 mod errors;

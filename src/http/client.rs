@@ -1,4 +1,5 @@
-//! The address an enquiry is counted against for the rate limit.
+//! The address a client is known by: for the enquiries' rate limit, and
+//! (digested with a daily salt) for the session of a site search.
 
 use std::net::IpAddr;
 

@@ -1,0 +1,170 @@
+//! `GET /demand`: demand against supply for planners, as JSON, CSV (one row
+//! per segment and power band, with a column per quarter) or a page.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{Months, NaiveDate, Utc};
+use utoipa::IntoParams;
+
+use super::report::{Report, report};
+use crate::error::ApiError;
+use crate::http;
+use crate::http::caller::Planner;
+use crate::http::params::QueryParams;
+use crate::http::problems;
+use crate::state::AppState;
+
+/// The longest period one report covers.
+const MAX_YEARS: u32 = 10;
+
+/// Query parameters of the demand report.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemandQuery {
+    /// The first day (YYYY-MM-DD, Norwegian time); default: a year before `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<String>,
+    /// The last day, included; default: today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<String>,
+    /// `json` (default), `csv` or `html`.
+    pub f: Option<String>,
+}
+
+fn day(value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("`{value}` is not a date: write YYYY-MM-DD"))
+}
+
+/// Demand against supply for a period: the enquiries', searches' and saved
+/// alerts' needs by segment (land-use group × size band × location class)
+/// and by power band, each with the plots on offer now that meet it and by
+/// quarter, demand exceeding supply first; and the needs no plot met.
+/// Planners only.
+#[utoipa::path(
+    tag = "Demand",
+    security(("api_key" = [])),
+    params(DemandQuery),
+    responses(
+        (status = 200, description = "The report (JSON; CSV with `f=csv`; a page with `f=html`)",
+            content((Report = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        problems::BadQueryNamed,
+        problems::Unauthorized,
+        problems::Unavailable,
+    )
+)]
+#[get("/demand")]
+pub async fn get_demand(
+    req: HttpRequest,
+    _: Planner,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut p = QueryParams::parse(req.query_string());
+    p.check_format(&["json", "csv", "html"]);
+    let today = Utc::now().date_naive();
+    let to = p.parsed("to", day).unwrap_or(today);
+    let from = p.parsed("from", day).unwrap_or_else(|| {
+        to.checked_sub_months(Months::new(12))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(to)
+    });
+    if from > to {
+        p.error("from", format!("{from} is after `to` ({to})"));
+    } else if to
+        .checked_sub_months(Months::new(12 * MAX_YEARS))
+        .is_some_and(|d| from < d)
+    {
+        p.error("from", format!("a report covers at most {MAX_YEARS} years"));
+    }
+    let format = p.get("f").unwrap_or("json").to_owned();
+    p.finish(&["from", "to", "f"])?;
+    let mut conn = state.conn().await?;
+    let report = report(&mut conn, from, to).await?;
+    drop(conn);
+    match format.as_str() {
+        "csv" => {
+            let body = to_csv(&report).map_err(anyhow::Error::from)?;
+            Ok(http::csv::attachment(
+                body,
+                &format!("demand-{from}-{to}.csv"),
+            ))
+        }
+        _ => Ok(HttpResponse::Ok().json(report)),
+    }
+}
+
+/// One row per segment, then per power band: the keys, demand, supply and
+/// a column per quarter.
+fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "kind",
+        "land_use_group",
+        "size_band",
+        "location_class",
+        "power_band",
+        "plan_term",
+        "enquiries",
+        "searches",
+        "alerts",
+        "demand",
+        "unmet",
+        "supply_plots",
+        "supply_daa",
+        "shortfall",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    header.extend(report.quarters.iter().cloned());
+    w.write_record(&header)?;
+    for s in &report.segments {
+        let mut row = vec![
+            "segment".to_owned(),
+            s.land_use_group.clone(),
+            s.size_band.clone(),
+            s.location_class.clone(),
+            String::new(),
+            s.plan_term.unwrap_or_default().to_owned(),
+        ];
+        row.extend(
+            [
+                s.enquiries,
+                s.searches,
+                s.alerts,
+                s.demand,
+                s.unmet,
+                s.supply.plots,
+            ]
+            .map(|n| n.to_string()),
+        );
+        row.push(s.supply.area_daa.to_string());
+        row.push(s.shortfall.to_string());
+        row.extend(s.quarters.iter().map(|q| q.total().to_string()));
+        w.write_record(&row)?;
+    }
+    for b in &report.power {
+        let mut row = vec![
+            "power".to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+            b.power_band.clone(),
+            b.plan_term.unwrap_or_default().to_owned(),
+        ];
+        row.extend(
+            [
+                b.enquiries,
+                b.searches,
+                b.alerts,
+                b.demand,
+                b.unmet,
+                b.supply.plots,
+            ]
+            .map(|n| n.to_string()),
+        );
+        row.push(b.supply.area_daa.to_string());
+        row.push(b.shortfall.to_string());
+        row.extend(report.quarters.iter().map(|_| String::new()));
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
