@@ -55,6 +55,7 @@ pub fn middleware(origins: &CorsOrigins, own: Option<&url::Url>) -> Cors {
             header::ACCEPT,
             header::ACCEPT_LANGUAGE,
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("naeringsareal-session"),
         ])
         .expose_headers([
             header::ETAG,

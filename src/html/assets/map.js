@@ -399,6 +399,17 @@ function reasonsList(feature) {
     r.required ? ` (${t('js.required')})` : '', ': ', r.detail)));
 }
 
+// A random id for this tab's session, sent with each search so that the
+// registry counts a session's searches as one need (it keeps only a digest).
+function searchSession() {
+  let id = sessionStorage.getItem('naeringsareal-session');
+  if (!id) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    sessionStorage.setItem('naeringsareal-session', id);
+  }
+  return id;
+}
+
 finderForm.addEventListener('submit', async (e) => {
   e.preventDefault();
   const error = document.getElementById('finder-error');
@@ -408,7 +419,7 @@ finderForm.addEventListener('submit', async (e) => {
   button.disabled = true;
   results.replaceChildren(h('p', { class: 'hint' }, t('js.searching')));
   try {
-    const res = await fetch(`${config.base}/collections/plots/match`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/geo+json' }, body: JSON.stringify(needs) });
+    const res = await fetch(`${config.base}/collections/plots/match`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/geo+json', 'Naeringsareal-Session': searchSession() }, body: JSON.stringify(needs) });
     const answer = await res.json();
     if (!res.ok) {
       error.textContent = (answer.errors || []).map((x) => `${x.name}: ${x.reason}`).join('; ') || answer.detail;
