@@ -5,8 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Months, NaiveDate, Utc};
 use utoipa::IntoParams;
 
+use super::page;
 use super::report::{Report, report};
 use crate::error::ApiError;
+use crate::html::negotiate::{Form, form};
 use crate::http;
 use crate::http::caller::Planner;
 use crate::http::params::QueryParams;
@@ -75,7 +77,11 @@ pub async fn get_demand(
     {
         p.error("from", format!("a report covers at most {MAX_YEARS} years"));
     }
-    let format = p.get("f").unwrap_or("json").to_owned();
+    let format = match p.get("f") {
+        Some(f) => f.to_owned(),
+        None if form(&req) == Form::Html => "html".to_owned(),
+        None => "json".to_owned(),
+    };
     p.finish(&["from", "to", "f"])?;
     let mut conn = state.conn().await?;
     let report = report(&mut conn, from, to).await?;
@@ -87,6 +93,10 @@ pub async fn get_demand(
                 body,
                 &format!("demand-{from}-{to}.csv"),
             ))
+        }
+        "html" => {
+            let base = state.base_url(&req);
+            page::render(&req, &base, &format!("{base}/demand"), &report)
         }
         _ => Ok(HttpResponse::Ok().json(report)),
     }

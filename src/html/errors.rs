@@ -21,6 +21,8 @@ struct ErrorView<'a> {
     status: u16,
     detail: String,
     errors: Vec<(String, String)>,
+    /// For a 401: the sign-in page, back here afterwards.
+    sign_in: Option<String>,
 }
 
 /// Renders problem+json answers to HTML requests as pages.
@@ -64,8 +66,18 @@ pub async fn as_html(
             .to_owned(),
     )
     .crumb(t.get("landing.title"), format!("{base}/"));
+    let sign_in = (status == actix_web::http::StatusCode::UNAUTHORIZED).then(|| {
+        let here = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+        format!("{base}/sign-in?next={next}")
+    });
     let view = ErrorView {
         page: &page,
+        sign_in,
         status: status.as_u16(),
         detail: problem["detail"].as_str().unwrap_or_default().to_owned(),
         errors: problem["errors"]

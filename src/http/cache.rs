@@ -3,7 +3,7 @@
 //!
 //! - `Cache-Control`: reads are `public, no-cache` (a cache may keep them
 //!   but asks again each time, so a write is seen at once), or
-//!   `private, no-cache` when the request carries a key; everything else
+//!   `private, no-cache` when the request carries a key (or the sign-in cookie); everything else
 //!   (writes, errors, redirects) is `no-store`. A handler's own value wins
 //!   (assets are immutable).
 //! - `ETag`: a handler's tag (a plot's version, a tile's digest) or else a
@@ -147,7 +147,9 @@ pub async fn revalidate(
     if !headers.contains_key(header::CACHE_CONTROL) {
         let value = match status {
             StatusCode::OK | StatusCode::NOT_MODIFIED if read => {
-                if req.headers().contains_key(header::AUTHORIZATION) {
+                if req.headers().contains_key(header::AUTHORIZATION)
+                    || req.cookie(super::caller::KEY_COOKIE).is_some()
+                {
                     PRIVATE
                 } else {
                     PUBLIC

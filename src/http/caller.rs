@@ -1,5 +1,6 @@
 //! Who is calling: anonymous, or the holder of an API key with a role.
-//! `Authorization: Bearer <key>`; anonymous callers read the public register.
+//! `Authorization: Bearer <key>`, or for reads in a browser the sign-in
+//! cookie ([`KEY_COOKIE`]); anonymous callers read the public register.
 //! [`Caller`] is the extractor of handlers that serve both; [`Planner`] and
 //! [`Admin`] are those of handlers that need a role: they answer 401 or 403
 //! before the handler runs.
@@ -7,13 +8,16 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::error::ApiError;
 use crate::keys::role::Role;
 use crate::keys::store;
 use crate::state::AppState;
+
+/// The cookie that holds a planner's key in a browser (set by `/sign-in`).
+pub const KEY_COOKIE: &str = "naeringsareal_key";
 
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +68,31 @@ impl FromRequest for Caller {
         // Who calls changes the answer (a planner sees unpublished plots).
         super::cache::vary_on(req, header::AUTHORIZATION);
         let header = req.headers().get(header::AUTHORIZATION).cloned();
+        // A planner in a browser sends the key in the sign-in cookie; it
+        // counts for reads only (GET, HEAD), so that no other site's page
+        // can make a browser write with it.
+        let cookie = match (&header, req.method()) {
+            (None, &Method::GET | &Method::HEAD) => {
+                super::cache::vary_on(req, header::COOKIE);
+                req.cookie(KEY_COOKIE).map(|c| c.value().to_owned())
+            }
+            _ => None,
+        };
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
+            if let Some(key) = cookie.filter(|k| !k.is_empty()) {
+                let state = state.ok_or_else(|| anyhow::anyhow!("no app state"))?;
+                let mut conn = state.conn().await?;
+                // A key revoked since the sign-in is no key: the public pages
+                // stay open to the browser.
+                return Ok(match store::find_active(&mut conn, &key).await? {
+                    Some(found) => Self::Key {
+                        name: found.name,
+                        role: found.role,
+                    },
+                    None => Self::Anonymous,
+                });
+            }
             let Some(header) = header else {
                 return Ok(Self::Anonymous);
             };

@@ -328,3 +328,106 @@ async fn a_bad_period_is_refused_naming_the_parameter() {
         assert_invalid_parameter(&answer, parameter, what);
     }
 }
+
+#[actix_web::test]
+async fn planners_sign_in_in_the_browser_and_read_the_demand_page() {
+    let db = TestDb::with_demo().await;
+    let planner = key(&db, "kari.planner", Role::Planner).await;
+    let app = app_on(&db).await;
+    let needs = json!({"area_m2": {"min": 25000}, "land_use": [1340], "location_class": ["C"],
+                       "min_power_kw": 8000, "required": ["area_m2"]});
+    send(&app, search(&needs, Some("s-0009-aaaa"), "192.0.2.30:1")).await;
+    records_when(&db, |r| r.len() == 1).await;
+    let html = |uri: &str, cookie: Option<&str>| {
+        let mut req = TestRequest::get()
+            .uri(uri)
+            .insert_header(("accept", "text/html"));
+        if let Some(cookie) = cookie {
+            req = req.insert_header(("cookie", cookie.to_owned()));
+        }
+        req.to_request()
+    };
+
+    // Without a key, the page says to sign in, and links back here.
+    let answer = send(&app, html("/demand?from=2026-01-01", None)).await;
+    assert_eq!(answer.status, 401);
+    let body = String::from_utf8_lossy(&answer.body).into_owned();
+    assert!(
+        body.contains("/sign-in?next=%2Fdemand%3Ffrom%3D2026-01-01"),
+        "{body}"
+    );
+
+    let form = |key: &str| {
+        TestRequest::post()
+            .uri("/sign-in")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("key={key}&next=%2Fdemand"))
+            .to_request()
+    };
+    let answer = send(&app, form("not-a-key")).await;
+    assert_eq!(answer.status, 401);
+    let body = String::from_utf8_lossy(&answer.body).into_owned();
+    assert!(body.contains("ikke gyldig"), "{body}");
+
+    let answer = send(&app, form(&planner)).await;
+    assert_eq!(answer.status, 303);
+    assert!(answer.header("location").unwrap().ends_with("/demand"));
+    let set = answer.header("set-cookie").unwrap().to_owned();
+    assert!(set.starts_with("naeringsareal_key="), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+
+    let answer = send(&app, html("/demand", Some(&cookie))).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert!(answer.content_type().starts_with("text/html"));
+    assert_eq!(answer.header("cache-control"), Some("private, no-cache"));
+    let page = String::from_utf8_lossy(&answer.body).into_owned();
+    for text in [
+        "Etterspørsel mot tilbud",
+        "Industri og lager · 20–50 daa · lokalisering C",
+        "arealkrevende næringer",
+        "kraftkrevende næringer",
+        "<svg",
+        "f=csv",
+    ] {
+        assert!(page.contains(text), "`{text}` missing: {page}");
+    }
+    let answer = send(&app, html("/demand?lang=en", Some(&cookie))).await;
+    assert_eq!(answer.status, 303, "the language switch redirects");
+    let answer = send(
+        &app,
+        TestRequest::get()
+            .uri("/demand")
+            .insert_header(("accept", "text/html"))
+            .insert_header(("accept-language", "en"))
+            .insert_header(("cookie", cookie.clone()))
+            .to_request(),
+    )
+    .await;
+    assert!(
+        String::from_utf8_lossy(&answer.body)
+            .contains("Industry and warehouses · 20–50 daa · location C")
+    );
+
+    // The cookie reads; it never writes.
+    let write = TestRequest::post()
+        .uri("/collections/plots/items")
+        .insert_header(("content-type", "application/geo+json"))
+        .insert_header(("cookie", cookie.clone()))
+        .set_payload(new_plot("COOKIE-1").to_string())
+        .to_request();
+    assert_eq!(send(&app, write).await.status, 401);
+
+    // Signed out, the cookie is gone.
+    let answer = send(&app, TestRequest::post().uri("/sign-out").to_request()).await;
+    assert_eq!(answer.status, 303);
+    assert!(answer.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
