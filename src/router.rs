@@ -278,8 +278,8 @@ fn allowed_methods(pattern: &str) -> &'static str {
     match pattern {
         "/collections/plots/items" => "GET, HEAD, POST, OPTIONS",
         "/collections/plots/items/{featureId}" => "GET, HEAD, PUT, PATCH, DELETE, OPTIONS",
-        "/collections/plots/import" | "/collections/plots/match" => "POST",
-        "/keys" | "/enquiries" => "GET, HEAD, POST",
+        "/collections/plots/import" | "/collections/plots/match" | "/sign-out" => "POST",
+        "/keys" | "/enquiries" | "/sign-in" => "GET, HEAD, POST",
         "/keys/{name}" => "DELETE",
         "/enquiries/{id}" => "GET, HEAD, PATCH",
         _ => "GET, HEAD",

@@ -53,6 +53,7 @@ problems! {
     TooLarge16K = 413, "The body is larger than 16 KiB";
     NotJson = 415, "The body is not JSON";
     NotGeoJson = 415, "The body is not GeoJSON";
+    NotAForm = 415, "The body is not a form (`application/x-www-form-urlencoded`)";
     IfMatchMissing = 428, "If-Match is missing";
     IdempotencyKeyInUse = 409, "A request with this Idempotency-Key is still being processed; retry after `Retry-After` seconds for its answer";
     IdempotencyKeyReused = 422, "This Idempotency-Key was used for another request (another body, path, query or Content-Crs); nothing was written";

@@ -68,7 +68,8 @@ fn page(
 
 /// The sign-in page for planners: a form for the API key.
 #[utoipa::path(tag = "Pages", params(("next" = Option<String>, Query, description = "The path to go to after signing in")),
-    responses((status = 200, description = "The sign-in page", content_type = "text/html")))]
+    responses((status = 200, description = "The sign-in page", content_type = "text/html"),
+        crate::http::problems::BadQueryNamed, crate::http::problems::Unavailable))]
 #[get("/sign-in")]
 pub async fn sign_in_page(
     req: HttpRequest,
@@ -98,6 +99,7 @@ pub async fn sign_in_page(
     request_body(content_type = "application/x-www-form-urlencoded", content = String, description = "`key=<API key>&next=<path>`"),
     responses((status = 303, description = "Signed in: on to `next`"),
               (status = 401, description = "Not a valid key: the form again", content_type = "text/html"),
+              crate::http::problems::TooLarge, crate::http::problems::NotAForm,
               crate::http::problems::Unavailable))]
 #[post("/sign-in")]
 pub async fn sign_in(
