@@ -205,7 +205,7 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(
             crate::metrics::middleware::record,
         ))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<http::request_span::RequestSpan>::new())
 }
 
 async fn serve_openapi(doc: web::Data<ApiDocument>) -> HttpResponse {

@@ -22,4 +22,5 @@ pub mod on_done;
 pub mod overload;
 pub mod params;
 pub mod problems;
+pub mod request_span;
 pub mod text;

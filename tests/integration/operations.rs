@@ -484,6 +484,8 @@ async fn nothing_an_enquirer_sends_reaches_the_log() {
         "Kari",
         "kari@eksempel.no",
         "123 456 789",
+        // The address the enquiry came from.
+        "203.0.113",
         "912 34 567",
         "not a phone",
     ] {
