@@ -289,12 +289,11 @@ fn allowed_methods(pattern: &str) -> &'static str {
 /// Turns any error response that is not already problem+json (actix's own
 /// 404, 405, 413, …) into one.
 fn as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    // A problem already, or a page a handler made for its error (the
-    // sign-in form again after a wrong key).
-    let is_problem_or_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"text/html")
-    });
-    if is_problem_or_page {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -71,3 +71,9 @@ RETURN CASE
     WHEN kw < 5000 THEN '1-5'
     ELSE 'ge5'
 END;
+
+-- Supply for the demand report: the plots on offer by land use, location
+-- class, area and power, read without the table (an index-only scan of
+-- about 27 MB at 700,000 plots on offer, against 730 MB of table).
+CREATE INDEX plots_on_offer_supply_idx ON plots (land_use, location_class, area_m2, power_capacity_kw)
+    WHERE ended_at IS NULL AND published AND status = 'available';

@@ -83,6 +83,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    enquiry_reads (id) {
+        id -> Int8,
+        enquiry_id -> Uuid,
+        by -> Text,
+        at -> Timestamptz,
+        how -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,
@@ -213,6 +226,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     demand_records,
     enquiries,
     enquiry_events,
+    enquiry_reads,
     idempotency_keys,
     land_use_codes,
     plot_versions,

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::input::{self, Change, EnquiryInput};
+use super::privacy::{self, Erased, Export, How};
 use super::queries::{self, After, EnquiryFilter, EnquiryRow, EventRow, PlotSummary};
 use super::wire::{
     Enquiry, EnquiryChange, EnquiryEvent, EnquiryList, EnquiryStatus, NewEnquiry, PlotRef,
@@ -19,7 +20,7 @@ use crate::config::RateLimit;
 use crate::demand::record::{self, Demand, Source};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{check_content_type, parse_json, read_body};
-use crate::http::caller::{Caller, Planner};
+use crate::http::caller::{Admin, Caller, Planner};
 use crate::http::client::client_address;
 use crate::http::idempotency::{Idempotency, IdempotencyKeyHeader, Reply, Scope};
 use crate::http::link::{Link, PageLinks};
@@ -229,7 +230,7 @@ const LIST_PARAMS: &[&str] = &["limit", "cursor", "status", "assigned_to", "plot
 #[get("/enquiries")]
 pub async fn list_enquiries(
     req: HttpRequest,
-    _: Planner,
+    Planner(who): Planner,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut p = QueryParams::parse(req.query_string());
@@ -269,6 +270,8 @@ pub async fn list_enquiries(
     let pairs = p.finish(LIST_PARAMS)?;
     let mut conn = state.conn().await?;
     let (rows, more) = queries::list(&mut conn, &filter, after, i64::from(limit)).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id).collect();
+    privacy::log_reads(&mut conn, &ids, &who, How::List).await?;
     drop(conn);
 
     let base = state.base_url(&req);
@@ -313,7 +316,7 @@ pub async fn list_enquiries(
 #[get("/enquiries/{id}")]
 pub async fn get_enquiry(
     req: HttpRequest,
-    _: Planner,
+    Planner(who): Planner,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -321,6 +324,7 @@ pub async fn get_enquiry(
     only_format_param(req.query_string(), &["json"])?;
     let mut conn = state.conn().await?;
     let enquiry = read(&mut conn, &state.base_url(&req), id).await?;
+    privacy::log_reads(&mut conn, &[id], &who, How::One).await?;
     Ok(HttpResponse::Ok().json(enquiry))
 }
 
@@ -370,6 +374,7 @@ pub async fn update_enquiry(
                 .await?
                 .ok_or_else(|| not_found(id))?;
             apply(conn, &current, change, errors, &who).await?;
+            privacy::log_reads(conn, &[id], &who, How::One).await?;
             read(conn, &base, id).await
         })
         .await?;
@@ -568,4 +573,90 @@ mod tests {
         assert_eq!(minutes(7200), "2 hours");
         assert_eq!(minutes(45), "45 s");
     }
+}
+
+/// The body of a request about one enquirer.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enquirer {
+    /// The e-mail address the enquirer wrote from (any case).
+    #[schema(example = "kari@eksempel.no")]
+    pub email: String,
+}
+
+async fn enquirer(req: &HttpRequest, payload: web::Payload) -> Result<String, ApiError> {
+    check_content_type(req, &[media::JSON])?;
+    let body = read_body(req, payload, MAX_BODY_BYTES).await?;
+    let enquirer: Enquirer =
+        crate::http::body::parse_body(&body, "an enquirer (`{\"email\": …}`)")?;
+    let email = enquirer.email.trim().to_owned();
+    crate::contact::check_email(&email)
+        .map_err(|reason| ApiError::InvalidBody(vec![FieldError::new("email", reason)]))?;
+    Ok(email)
+}
+
+/// Everything the registry holds about one enquirer (the GDPR's right of
+/// access): their enquiries with their history, and who has read each.
+/// The export is logged as a read. Admins only.
+#[utoipa::path(
+    tag = "Enquiries",
+    security(("api_key" = [])),
+    request_body(content = Enquirer, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The enquirer's data (no enquiries: an empty list)", body = Export),
+        (status = 400, description = "Not an e-mail address", body = Problem, content_type = "application/problem+json"),
+        problems::ForAdmins,
+        problems::TooLarge16K,
+        problems::NotJson,
+        problems::Unavailable,
+    )
+)]
+#[post("/privacy/export")]
+pub async fn export_enquirer(
+    req: HttpRequest,
+    Admin(who): Admin,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    only_format_param(req.query_string(), &["json"])?;
+    let email = enquirer(&req, payload).await?;
+    let base = state.base_url(&req);
+    let mut conn = state.conn().await?;
+    let export = privacy::export(&mut conn, &email, &who, |row, plot, events| {
+        to_wire(&base, row, plot, Some(events))
+    })
+    .await?;
+    tracing::info!(by = %who, enquiries = export.enquiries.len(), "an enquirer's data exported");
+    Ok(HttpResponse::Ok().json(export))
+}
+
+/// Erases one enquirer (the GDPR's right to erasure): their enquiries with
+/// their history, and the stored answers of retries that hold them; their
+/// demand records stay, anonymous. All or nothing. Admins only.
+#[utoipa::path(
+    tag = "Enquiries",
+    security(("api_key" = [])),
+    request_body(content = Enquirer, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What was erased (nothing: zeros)", body = Erased),
+        (status = 400, description = "Not an e-mail address", body = Problem, content_type = "application/problem+json"),
+        problems::ForAdmins,
+        problems::TooLarge16K,
+        problems::NotJson,
+        problems::Unavailable,
+    )
+)]
+#[post("/privacy/erase")]
+pub async fn erase_enquirer(
+    req: HttpRequest,
+    Admin(who): Admin,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    only_format_param(req.query_string(), &["json"])?;
+    let email = enquirer(&req, payload).await?;
+    let mut conn = state.conn().await?;
+    let erased = privacy::erase(&mut conn, &email).await?;
+    tracing::info!(by = %who, enquiries = erased.enquiries, stored_answers = erased.stored_answers, "an enquirer erased");
+    Ok(HttpResponse::Ok().json(erased))
 }

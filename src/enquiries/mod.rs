@@ -7,6 +7,7 @@
 
 pub mod handlers;
 pub mod input;
+pub mod privacy;
 pub mod queries;
 pub mod wire;
 
@@ -17,5 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(handlers::create_enquiry)
         .service(handlers::list_enquiries)
         .service(handlers::get_enquiry)
-        .service(handlers::update_enquiry);
+        .service(handlers::update_enquiry)
+        .service(handlers::export_enquirer)
+        .service(handlers::erase_enquirer);
 }

@@ -41,7 +41,6 @@ fn local_path(next: Option<&str>) -> String {
 fn page(
     req: &HttpRequest,
     state: &AppState,
-    status: actix_web::http::StatusCode,
     next: String,
     wrong: bool,
     signed_in_as: Option<String>,
@@ -58,7 +57,7 @@ fn page(
     }
     .render()
     .map_err(|e| anyhow::anyhow!("rendering a page: {e}"))?;
-    let mut response = HttpResponse::build(status);
+    let mut response = HttpResponse::Ok();
     for (name, value) in headers(page.lang, "") {
         response.insert_header((name, value));
     }
@@ -67,7 +66,8 @@ fn page(
 }
 
 /// The sign-in page for planners: a form for the API key.
-#[utoipa::path(tag = "Pages", params(("next" = Option<String>, Query, description = "The path to go to after signing in")),
+#[utoipa::path(tag = "Pages", params(("next" = Option<String>, Query, description = "The path to go to after signing in"),
+        ("wrong" = Option<String>, Query, description = "`1`: the key just given was not valid")),
     responses((status = 200, description = "The sign-in page", content_type = "text/html"),
         crate::http::problems::BadQueryNamed, crate::http::problems::Unavailable))]
 #[get("/sign-in")]
@@ -78,27 +78,21 @@ pub async fn sign_in_page(
 ) -> Result<HttpResponse, ApiError> {
     let p = QueryParams::parse(req.query_string());
     let next = local_path(p.get("next"));
-    p.finish(&["next", "lang"])?;
+    let wrong = p.get("wrong") == Some("1");
+    p.finish(&["next", "wrong", "lang"])?;
     let signed_in_as = match caller {
         Caller::Key { name, .. } => Some(name),
         Caller::Anonymous => None,
     };
-    page(
-        &req,
-        &state,
-        actix_web::http::StatusCode::OK,
-        next,
-        false,
-        signed_in_as,
-    )
+    page(&req, &state, next, wrong, signed_in_as)
 }
 
 /// Signs a planner in: the key from the form (`key`, `next`), checked, kept
-/// in the cookie; then on to `next` (303). A wrong key: the form again, 401.
+/// in the cookie; then on to `next` (303). A wrong key: back to the form,
+/// which says so (303 to `/sign-in?wrong=1`).
 #[utoipa::path(tag = "Pages",
     request_body(content_type = "application/x-www-form-urlencoded", content = String, description = "`key=<API key>&next=<path>`"),
-    responses((status = 303, description = "Signed in: on to `next`"),
-              (status = 401, description = "Not a valid key: the form again", content_type = "text/html"),
+    responses((status = 303, description = "Signed in: on to `next`; or not a valid key: back to the form, which says so"),
               crate::http::problems::TooLarge, crate::http::problems::NotAForm,
               crate::http::problems::Unavailable))]
 #[post("/sign-in")]
@@ -125,17 +119,20 @@ pub async fn sign_in(
         let mut conn = state.conn().await?;
         store::find_active(&mut conn, &key).await?
     };
+    let base = state.base_url(&req);
     if found.is_none() {
-        return page(
-            &req,
-            &state,
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            next,
-            true,
-            None,
-        );
+        // Back to the form, which says so (and a reload does not post the
+        // key again).
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("{base}/sign-in?wrong=1&next={next}"),
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish());
     }
-    let secure = state.base_url(&req).starts_with("https://");
+    let secure = base.starts_with("https://");
     let cookie = Cookie::build(KEY_COOKIE, key)
         .path("/")
         .http_only(true)
@@ -143,7 +140,7 @@ pub async fn sign_in(
         .secure(secure)
         .finish();
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("{}{next}", state.base_url(&req))))
+        .insert_header((header::LOCATION, format!("{base}{next}")))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(cookie)
         .finish())

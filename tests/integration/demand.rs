@@ -365,9 +365,15 @@ async fn planners_sign_in_in_the_browser_and_read_the_demand_page() {
             .to_request()
     };
     let answer = send(&app, form("not-a-key")).await;
-    assert_eq!(answer.status, 401);
-    let body = String::from_utf8_lossy(&answer.body).into_owned();
-    assert!(body.contains("ikke gyldig"), "{body}");
+    assert_eq!(answer.status, 303);
+    assert!(answer.header("set-cookie").is_none());
+    let again = path_of(answer.header("location").unwrap());
+    assert_eq!(again, "/sign-in?wrong=1&next=%2Fdemand");
+    let body = String::from_utf8_lossy(&send(&app, html(&again, None)).await.body).into_owned();
+    assert!(
+        body.contains("ikke gyldig") && body.contains("value=\"/demand\""),
+        "{body}"
+    );
 
     let answer = send(&app, form(&planner)).await;
     assert_eq!(answer.status, 303);
@@ -430,4 +436,113 @@ async fn planners_sign_in_in_the_browser_and_read_the_demand_page() {
     let answer = send(&app, TestRequest::post().uri("/sign-out").to_request()).await;
     assert_eq!(answer.status, 303);
     assert!(answer.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
+
+fn privacy(key: &str, what: &str, email: &str) -> actix_http::Request {
+    TestRequest::post()
+        .uri(&format!("/privacy/{what}"))
+        .insert_header(bearer(key))
+        .insert_header(("content-type", "application/json"))
+        .set_payload(json!({"email": email}).to_string())
+        .to_request()
+}
+
+#[actix_web::test]
+async fn an_enquirer_is_exported_with_who_read_them_and_erased_on_request() {
+    let db = TestDb::with_demo().await;
+    let admin = key(&db, "ola.admin", Role::Admin).await;
+    let planner = key(&db, "kari.planner", Role::Planner).await;
+    let app = app_on(&db).await;
+    let mut mine = enquiry(None);
+    mine["needs"] = json!({"area_m2": {"min": 15000}, "land_use": [1350]});
+    let mut idempotent = crate::enquiries::post(&mine);
+    idempotent.headers_mut().insert(
+        "idempotency-key".parse().unwrap(),
+        "erase-me-1".parse().unwrap(),
+    );
+    let first = send(&app, idempotent).await;
+    assert_eq!(first.status, 201);
+    let id = first.json()["id"].as_str().unwrap().to_owned();
+    let mut other = enquiry(None);
+    other["email"] = json!("someone.else@eksempel.no");
+    assert_eq!(send(&app, crate::enquiries::post(&other)).await.status, 201);
+
+    // Every read by a key is logged: in the listing and on its own.
+    assert_eq!(
+        send(&app, get_demand(&planner, "/enquiries")).await.status,
+        200
+    );
+    assert_eq!(
+        send(&app, get_demand(&planner, &format!("/enquiries/{id}")))
+            .await
+            .status,
+        200
+    );
+
+    // Planners may not export; admins may, and the export is a read too.
+    assert_eq!(
+        send(&app, privacy(&planner, "export", "kari@eksempel.no"))
+            .await
+            .status,
+        403
+    );
+    let answer = send(&app, privacy(&admin, "export", "KARI@eksempel.no")).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let export = answer.json();
+    let enquiries = export["enquiries"].as_array().unwrap();
+    assert_eq!(enquiries.len(), 1, "only this enquirer's: {export}");
+    assert_eq!(enquiries[0]["id"], id.as_str());
+    assert_eq!(enquiries[0]["name"], "Kari Nordmann");
+    let reads: Vec<(&str, &str)> = enquiries[0]["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["by"].as_str().unwrap(), r["how"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reads, [("kari.planner", "list"), ("kari.planner", "one")]);
+    let answer = send(&app, privacy(&admin, "export", "kari@eksempel.no")).await;
+    let reads = answer.json()["enquiries"][0]["reads"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(reads, 3, "the first export is logged");
+
+    // Erased: the enquiry, its history and the stored answer of its retry;
+    // its demand record stays, without the link; the other enquirer stays.
+    assert_eq!(
+        send(&app, privacy(&planner, "erase", "kari@eksempel.no"))
+            .await
+            .status,
+        403
+    );
+    let answer = send(&app, privacy(&admin, "erase", "kari@eksempel.no")).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json(), json!({"enquiries": 1, "stored_answers": 1}));
+    assert_eq!(
+        send(&app, get_demand(&planner, &format!("/enquiries/{id}")))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(count_rows(&db, "enquiries").await, 1);
+    assert_eq!(count_rows(&db, "idempotency_keys").await, 0);
+    let found = records(&db).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["enquiry_id"], Value::Null);
+    assert_eq!(found[0]["area_min_m2"], 15000.0);
+    let answer = send(&app, privacy(&admin, "export", "kari@eksempel.no")).await;
+    assert_eq!(answer.json()["enquiries"], json!([]));
+    // Again: nothing left to erase.
+    let answer = send(&app, privacy(&admin, "erase", "kari@eksempel.no")).await;
+    assert_eq!(answer.json(), json!({"enquiries": 0, "stored_answers": 0}));
+
+    // Not an address: 400 naming the field.
+    let answer = send(&app, privacy(&admin, "erase", "kari")).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(offending(&answer.json()), ["email"]);
 }
