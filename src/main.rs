@@ -82,6 +82,14 @@ enum Command {
         #[command(flatten)]
         db: DbConfig,
     },
+    /// An enquirer's data, on their request (the GDPR): export it as JSON, or
+    /// erase it (their enquiries and history; their demand stays, anonymous).
+    Privacy {
+        #[command(subcommand)]
+        action: PrivacyAction,
+        #[command(flatten)]
+        db: DbConfig,
+    },
     /// Import plots from a GeoJSON FeatureCollection (e.g. made with ogr2ogr
     /// from a GeoPackage or Shapefile): upsert by reference, all or nothing.
     /// Every feature's problems are listed by position and reference.
@@ -106,6 +114,30 @@ enum OpenapiVersion {
     V30,
     #[value(name = "3.1")]
     V31,
+}
+
+#[derive(Debug, Subcommand)]
+enum PrivacyAction {
+    /// Print everything held about the enquirer as JSON (logged as a read
+    /// by `command line`).
+    Export {
+        /// The e-mail address they wrote from (any case).
+        #[arg(long)]
+        email: String,
+        /// The public base URL the links start with.
+        #[arg(
+            long,
+            env = "NAERINGSAREAL_PUBLIC_URL",
+            default_value = "http://localhost:8080"
+        )]
+        public_url: String,
+    },
+    /// Erase the enquirer: their enquiries, history and stored answers.
+    Erase {
+        /// The e-mail address they wrote from (any case).
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKey { action, db } => api_key(action, &db).await,
+        Command::Privacy { action, db } => privacy(action, &db).await,
         Command::Import {
             file,
             crs,
@@ -184,6 +217,35 @@ async fn main() -> anyhow::Result<()> {
             db,
         } => import(&file, &crs, dry_run, &db).await,
     }
+}
+
+async fn privacy(action: PrivacyAction, db: &DbConfig) -> anyhow::Result<()> {
+    use naeringsareal::enquiries::{handlers, privacy};
+    let pool = db::build_pool(db)?;
+    let mut conn = pool.get().await.context("connecting to the database")?;
+    match action {
+        PrivacyAction::Export { email, public_url } => {
+            let export = handlers::export_of(
+                &mut conn,
+                public_url.trim_end_matches('/'),
+                &email,
+                "command line",
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        PrivacyAction::Erase { email } => {
+            let erased = privacy::erase(&mut conn, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "erased {} enquiries and {} stored answers; their demand records stay, anonymous",
+                erased.enquiries, erased.stored_answers
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn api_key(action: KeyAction, db: &DbConfig) -> anyhow::Result<()> {

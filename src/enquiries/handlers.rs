@@ -575,6 +575,20 @@ mod tests {
     }
 }
 
+/// Everything held about the enquirer `email`, with links under `base`,
+/// logged as read by `by` (a key's name, or the command line).
+pub async fn export_of(
+    conn: &mut AsyncPgConnection,
+    base: &str,
+    email: &str,
+    by: &str,
+) -> Result<Export, ApiError> {
+    privacy::export(conn, email, by, |row, plot, events| {
+        to_wire(base, row, plot, Some(events))
+    })
+    .await
+}
+
 /// The body of a request about one enquirer.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -620,12 +634,8 @@ pub async fn export_enquirer(
 ) -> Result<HttpResponse, ApiError> {
     only_format_param(req.query_string(), &["json"])?;
     let email = enquirer(&req, payload).await?;
-    let base = state.base_url(&req);
     let mut conn = state.conn().await?;
-    let export = privacy::export(&mut conn, &email, &who, |row, plot, events| {
-        to_wire(&base, row, plot, Some(events))
-    })
-    .await?;
+    let export = export_of(&mut conn, &state.base_url(&req), &email, &who).await?;
     tracing::info!(by = %who, enquiries = export.enquiries.len(), "an enquirer's data exported");
     Ok(HttpResponse::Ok().json(export))
 }

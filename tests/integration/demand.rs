@@ -546,3 +546,44 @@ async fn an_enquirer_is_exported_with_who_read_them_and_erased_on_request() {
     assert_eq!(answer.status, 400);
     assert_eq!(offending(&answer.json()), ["email"]);
 }
+
+#[actix_web::test]
+async fn the_command_line_exports_and_erases_an_enquirer() {
+    let db = TestDb::with_demo().await;
+    let app = app_on(&db).await;
+    assert_eq!(
+        send(&app, crate::enquiries::post(&enquiry(None)))
+            .await
+            .status,
+        201
+    );
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_naeringsareal"))
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let export: Value =
+        serde_json::from_str(&cli(&["privacy", "export", "--email", "kari@eksempel.no"])).unwrap();
+    assert_eq!(export["enquiries"][0]["name"], "Kari Nordmann");
+    assert_eq!(
+        export["enquiries"][0]["reads"],
+        json!([]),
+        "the first read is this export"
+    );
+    let erased = cli(&["privacy", "erase", "--email", "kari@eksempel.no"]);
+    assert!(erased.starts_with("erased 1 enquiries"), "{erased}");
+    assert_eq!(count_rows(&db, "enquiries").await, 0);
+    assert_eq!(
+        count_rows(&db, "enquiry_reads").await,
+        1,
+        "the export, logged"
+    );
+}
