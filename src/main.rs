@@ -14,6 +14,8 @@ use naeringsareal::error::ApiError;
 use naeringsareal::http::idempotency;
 use naeringsareal::keys::role::Role;
 use naeringsareal::keys::store as keys;
+use naeringsareal::mail;
+use naeringsareal::mail::sender::SenderSettings;
 use naeringsareal::plots::write::import;
 use naeringsareal::router::{Shared, app, openapi_json, openapi30_json};
 use naeringsareal::state::AppState;
@@ -359,6 +361,27 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         shared.state.pool.clone(),
         server.api.idempotency_ttl,
     ));
+    // The outbox's sender, when an SMTP server is configured; without one
+    // the outbox fills (nothing is lost) and nothing is sent.
+    let sender = match SenderSettings::from_config(&server.api.mail)? {
+        Some(settings) => Some(mail::sender::start(
+            shared.state.pool.clone(),
+            settings,
+            shared.mail.clone().into_inner(),
+        )),
+        None => {
+            tracing::warn!(
+                "NAERINGSAREAL_SMTP_URL is not set: mails are queued in the outbox and not sent"
+            );
+            None
+        }
+    };
+    if server.api.mail.reception_email.is_none() {
+        tracing::warn!(
+            "NAERINGSAREAL_RECEPTION_EMAIL is not set: planners get no notice of new enquiries \
+             (companies still get their confirmations)"
+        );
+    }
     let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)
@@ -367,7 +390,12 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         http = http.workers(workers.get());
     }
     // actix-web stops gracefully on SIGINT and SIGTERM by itself.
-    http.run().await.context("running the HTTP server")?;
+    let served = http.run().await.context("running the HTTP server");
+    // After the last request: the mail under way is sent and marked first.
+    if let Some(sender) = sender {
+        sender.stop().await;
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -33,6 +33,8 @@ diesel::table! {
         client_address -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        reference -> Text,
+        lang -> Text,
     }
 }
 
@@ -76,6 +78,28 @@ diesel::table! {
         name_nb -> Text,
         name_en -> Text,
         plan_level -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    mail_outbox (id) {
+        id -> Uuid,
+        kind -> Text,
+        enquiry_id -> Nullable<Uuid>,
+        recipient -> Text,
+        reply_to -> Nullable<Text>,
+        lang -> Text,
+        subject -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -176,6 +200,7 @@ diesel::table! {
 
 diesel::joinable!(enquiries -> plots (plot_id));
 diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
+diesel::joinable!(mail_outbox -> enquiries (enquiry_id));
 diesel::joinable!(plot_versions -> plots (plot_id));
 diesel::joinable!(plots -> land_use_codes (land_use));
 
@@ -185,6 +210,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     enquiry_events,
     idempotency_keys,
     land_use_codes,
+    mail_outbox,
     plot_versions,
     plots,
     reference_places,

@@ -16,6 +16,7 @@ mod http_caching;
 mod idempotency;
 mod import;
 mod items;
+mod mail;
 mod matching;
 mod metadata;
 mod openapi;
