@@ -8,6 +8,9 @@
 # from the tests' virtualenv (made if missing).
 #
 #   bench/outbox.sh            # NAERINGSAREAL_BIN [target/debug/naeringsareal]
+#   RESTART=term bench/outbox.sh   # and the service is stopped (SIGTERM) and
+#                                  # started again once the first mails arrive
+#   RESTART=kill bench/outbox.sh   # … killed (SIGKILL) instead: a crash
 #
 # Prints: mails delivered, distinct Message-IDs, mails delivered more than
 # once, the outbox by state, the failed attempts, and how long after the
@@ -83,6 +86,17 @@ log "the mail server is back"
 back=$(date +%s.%N)
 want=$((n * 2))
 start_sink
+restart=${RESTART:-}
+if [[ -n $restart ]]; then
+    for _ in $(seq 6000); do [[ $(delivered) -gt 0 ]] && break; sleep 0.01; done
+    log "SIG${restart^^} to the service after $(delivered) mails; starting it again"
+    kill "-${restart^^}" "$service_pid"
+    wait "$service_pid" 2>/dev/null || true
+    log "$(delivered) mails delivered when it had stopped"
+    NAERINGSAREAL_RUST_LOG=${NAERINGSAREAL_RUST_LOG:-info} start_service "$bin" "$db" "$out/service-2.log"
+    pids+=("$service_pid")
+    wait_ready service "$service_pid" "$base/health" "$out/service-2.log"
+fi
 # Until all arrived (or 10 minutes), then 15 s more for any duplicate.
 for _ in $(seq 1200); do [[ $(delivered) -ge $want ]] && break; sleep 0.5; done
 all_in=$(date +%s.%N)
