@@ -9,6 +9,7 @@
 //! and `router`, above them all, which builds the app and its OpenAPI
 //! document. No module imports one above it.
 
+pub mod alerts;
 pub mod config;
 pub mod contact;
 pub mod crs;

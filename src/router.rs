@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
-use crate::{enquiries, health, html, keys, mail, map, matching, ogc, plots, tiles};
+use crate::{alerts, enquiries, health, html, keys, mail, map, matching, ogc, plots, tiles};
 
 /// Everything the app's workers share: the state every handler reaches,
 /// and the resources' own data (site matching's copy of the plots on
@@ -79,6 +79,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     keys::configure(cfg);
     enquiries::configure(cfg);
     mail::configure(cfg);
+    alerts::configure(cfg);
     health::configure(cfg);
 }
 
@@ -288,7 +289,8 @@ fn allowed_methods(pattern: &str) -> &'static str {
         "/keys" | "/enquiries" => "GET, HEAD, POST",
         "/keys/{name}" => "DELETE",
         "/enquiries/{id}" => "GET, HEAD, PATCH",
-        "/outbox/{id}/retry" => "POST",
+        "/outbox/{id}/retry" | "/alerts" => "POST",
+        "/alerts/confirm" | "/alerts/unsubscribe" => "GET, HEAD, POST",
         _ => "GET, HEAD",
     }
 }

@@ -4,6 +4,26 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    alerts (id) {
+        id -> Uuid,
+        email -> Text,
+        needs -> Jsonb,
+        lang -> Text,
+        state -> Text,
+        confirm_hash -> Bytea,
+        unsubscribe_token -> Text,
+        client_address -> Text,
+        created_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        unsubscribed_at -> Nullable<Timestamptz>,
+        last_digest_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     api_keys (id) {
         id -> Int4,
         name -> Text,
@@ -100,6 +120,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        alert_id -> Nullable<Uuid>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -200,11 +222,13 @@ diesel::table! {
 
 diesel::joinable!(enquiries -> plots (plot_id));
 diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
+diesel::joinable!(mail_outbox -> alerts (alert_id));
 diesel::joinable!(mail_outbox -> enquiries (enquiry_id));
 diesel::joinable!(plot_versions -> plots (plot_id));
 diesel::joinable!(plots -> land_use_codes (land_use));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alerts,
     api_keys,
     enquiries,
     enquiry_events,

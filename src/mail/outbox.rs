@@ -34,6 +34,7 @@ pub struct MailRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A mail to queue.
@@ -46,6 +47,11 @@ pub struct NewMail<'a> {
     pub lang: Lang,
     pub subject: String,
     pub body: String,
+    /// The alert the mail belongs to.
+    pub alert_id: Option<Uuid>,
+    /// The one-click unsubscribe URL (`List-Unsubscribe`), for mails a
+    /// company asked for.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Queues `mails`, due at once; their ids, in order. Call it inside the
@@ -62,6 +68,8 @@ pub async fn queue(conn: &mut AsyncPgConnection, mails: &[NewMail<'_>]) -> Query
                 mail_outbox::lang.eq(m.lang.tag()),
                 mail_outbox::subject.eq(&m.subject),
                 mail_outbox::body.eq(&m.body),
+                mail_outbox::alert_id.eq(m.alert_id),
+                mail_outbox::list_unsubscribe.eq(&m.list_unsubscribe),
             )
         })
         .collect();
@@ -260,4 +268,16 @@ pub async fn counts(conn: &mut AsyncPgConnection) -> QueryResult<Counts> {
         }
     }
     Ok(counts)
+}
+
+/// Drops the mails of the alert `id` that are still queued (it was ended:
+/// nothing more goes to its address); how many.
+pub async fn drop_queued_of_alert(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        mail_outbox::table
+            .filter(mail_outbox::alert_id.eq(id))
+            .filter(mail_outbox::state.eq(MailState::Queued.as_ref())),
+    )
+    .execute(conn)
+    .await
 }

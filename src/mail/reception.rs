@@ -33,6 +33,8 @@ pub async fn queue_enquiry_mails(
             lang,
             subject: notice.subject,
             body: notice.body,
+            alert_id: None,
+            list_unsubscribe: None,
         });
     }
     let confirmation = templates::enquiry_confirmation(lang, facts);
@@ -44,6 +46,8 @@ pub async fn queue_enquiry_mails(
         lang,
         subject: confirmation.subject,
         body: confirmation.body,
+        alert_id: None,
+        list_unsubscribe: None,
     });
     outbox::queue(conn, &mails).await
 }

@@ -295,6 +295,12 @@ fn build(mail: &MailRow, from: &Mailbox) -> Result<Message, String> {
     if let Some(reply_to) = &mail.reply_to {
         builder = builder.reply_to(address(reply_to)?);
     }
+    if let Some(url) = &mail.list_unsubscribe {
+        // RFC 2369, and RFC 8058's one click (a POST to the same URL).
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost);
+    }
     builder
         .body(mail.body.clone())
         .map_err(|e| format!("the mail cannot be written: {e}"))
@@ -315,6 +321,42 @@ impl Header for ContentLanguage {
 
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe: <url>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim().to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
     }
 }
 
@@ -372,6 +414,7 @@ mod tests {
             last_error: None,
             created_at: chrono::Utc::now(),
             sent_at: None,
+            list_unsubscribe: Some("http://127.0.0.1:8080/alerts/unsubscribe?token=abc".into()),
         };
         let text = String::from_utf8(build(&row, &from).unwrap().formatted()).unwrap();
         let expected_id = format!("Message-ID: <{id}@drammen.kommune.no>");
@@ -389,6 +432,8 @@ mod tests {
             "Auto-Submitted: auto-generated",
             "Reply-To: post@drammen.kommune.no",
             "To: kari@eksempel.no",
+            "List-Unsubscribe: <http://127.0.0.1:8080/alerts/unsubscribe?token=abc>",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         ] {
             assert!(text.contains(header), "{header} in {text}");
         }

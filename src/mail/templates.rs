@@ -180,6 +180,25 @@ pub fn enquiry_confirmation(lang: Lang, facts: &EnquiryFacts<'_>) -> Rendered {
     render(lang, "confirmation", &values)
 }
 
+/// The double opt-in mail of an alert saved for `email`: the needs, the
+/// link that confirms it and the one that ends it.
+pub fn alert_confirmation(
+    lang: Lang,
+    email: &str,
+    needs: &serde_json::Value,
+    confirm_link: &str,
+    unsubscribe_link: &str,
+) -> Rendered {
+    let needs = serde_json::to_string_pretty(needs).unwrap_or_default();
+    let values = [
+        ("email", email.to_owned()),
+        ("needs", needs),
+        ("confirm_link", confirm_link.to_owned()),
+        ("unsubscribe_link", unsubscribe_link.to_owned()),
+    ];
+    render(lang, "alert_confirmation", &values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +254,8 @@ mod tests {
             "phone.none",
             "language.nb",
             "language.en",
+            "alert_confirmation.subject",
+            "alert_confirmation.body",
         ] {
             assert!(
                 nb.contains_key(key),
@@ -283,6 +304,27 @@ mod tests {
         let nb = enquiry_notice(Lang::Nb, &facts());
         assert!(nb.body.contains("Språk: bokmål"), "{}", nb.body);
         assert!(nb.body.contains("Telefon: ikke oppgitt"));
+    }
+
+    #[test]
+    fn the_alert_confirmation_has_both_links() {
+        let needs = serde_json::json!({"land_use": [1340], "required": ["land_use"]});
+        let mail = alert_confirmation(
+            Lang::En,
+            "kari@eksempel.no",
+            &needs,
+            "http://x/alerts/confirm?token=c",
+            "http://x/alerts/unsubscribe?token=u",
+        );
+        assert_eq!(mail.subject, "Confirm your alert for vacant business land");
+        for part in [
+            "to kari@eksempel.no",
+            "\"land_use\"",
+            "http://x/alerts/confirm?token=c",
+            "End the alert: http://x/alerts/unsubscribe?token=u",
+        ] {
+            assert!(mail.body.contains(part), "{part} in {}", mail.body);
+        }
     }
 
     #[test]

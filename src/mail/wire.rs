@@ -29,6 +29,10 @@ pub enum MailKind {
     EnquiryNotice,
     /// The confirmation of a new enquiry, with its reference number, to the company.
     EnquiryConfirmation,
+    /// The double opt-in of a saved alert: its confirmation link.
+    AlertConfirmation,
+    /// An alert's digest of plots that came to meet its needs.
+    AlertDigest,
 }
 
 /// Where a mail is: `queued` (waiting for its next attempt), `sent` (the

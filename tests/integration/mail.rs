@@ -46,7 +46,7 @@ fn python() -> PathBuf {
 }
 
 /// A free port on loopback (free when asked; the sink binds it later).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -55,17 +55,17 @@ fn free_port() -> u16 {
 }
 
 /// The directory a sink keeps its mails in; removed when dropped.
-struct Mailbox(PathBuf);
+pub struct Mailbox(PathBuf);
 
 impl Mailbox {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let dir = std::env::temp_dir().join(format!("naer-mail-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
     }
 
     /// Every mail taken so far, in the order taken.
-    fn mails(&self) -> Vec<Value> {
+    pub fn mails(&self) -> Vec<Value> {
         let mut names: Vec<PathBuf> = std::fs::read_dir(&self.0)
             .unwrap()
             .flatten()
@@ -81,7 +81,7 @@ impl Mailbox {
 
     /// Waits until at least `n` mails are in, then a little longer (so that
     /// a duplicate would have arrived too); the mails.
-    async fn wait_for(&self, n: usize, within: Duration) -> Vec<Value> {
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Value> {
         let start = Instant::now();
         while self.mails().len() < n {
             assert!(
@@ -103,12 +103,12 @@ impl Drop for Mailbox {
 }
 
 /// The SMTP server, running; stopped when dropped.
-struct Sink(Child);
+pub struct Sink(Child);
 
 impl Sink {
     /// Starts aiosmtpd on `port`, keeping mails in `mailbox`; recipients
     /// containing `refuse` (when not empty) are refused with 550.
-    fn start(port: u16, mailbox: &Mailbox, refuse: &str) -> Self {
+    pub fn start(port: u16, mailbox: &Mailbox, refuse: &str) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail/sink.py");
         let mut child = Command::new(python())
             .arg(script)
@@ -140,7 +140,7 @@ impl Drop for Sink {
 }
 
 /// Sender settings for tests: quick polls and retries.
-fn settings(port: u16, max_attempts: u32) -> SenderSettings {
+pub fn settings(port: u16, max_attempts: u32) -> SenderSettings {
     SenderSettings {
         smtp: SmtpUrl {
             host: "127.0.0.1".to_owned(),

@@ -1,5 +1,6 @@
 //! Integration tests: the real app against a real PostGIS, one database per test.
 
+mod alerts;
 mod availability;
 mod backup;
 mod bad_input;
