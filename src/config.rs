@@ -190,6 +190,11 @@ pub struct MailConfig {
     /// How often the sender looks for due mails when the outbox is empty.
     #[arg(long = "mail-poll-ms", env = "NAERINGSAREAL_MAIL_POLL_MS", default_value = "1000", value_parser = parse_millis)]
     pub mail_poll: Duration,
+
+    /// How often the alert watcher reads the plots written since its last
+    /// look and judges them against the saved needs.
+    #[arg(long = "alert-poll-ms", env = "NAERINGSAREAL_ALERT_POLL_MS", default_value = "200", value_parser = parse_millis)]
+    pub alert_poll: Duration,
 }
 
 impl Default for MailConfig {
@@ -201,6 +206,7 @@ impl Default for MailConfig {
             mail_max_attempts: NonZeroU32::new(20).expect("non-zero"),
             mail_retry_base: Duration::from_secs(10),
             mail_poll: Duration::from_secs(1),
+            alert_poll: Duration::from_millis(200),
         }
     }
 }

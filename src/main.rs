@@ -14,11 +14,11 @@ use naeringsareal::error::ApiError;
 use naeringsareal::http::idempotency;
 use naeringsareal::keys::role::Role;
 use naeringsareal::keys::store as keys;
-use naeringsareal::mail;
 use naeringsareal::mail::sender::SenderSettings;
 use naeringsareal::plots::write::import;
 use naeringsareal::router::{Shared, app, openapi_json, openapi30_json};
 use naeringsareal::state::AppState;
+use naeringsareal::{alerts, mail};
 use naeringsareal::{db, demo};
 
 // mimalloc instead of the system allocator: building a page allocates a
@@ -382,6 +382,12 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
              (companies still get their confirmations)"
         );
     }
+    // Alerts: plots that came to meet saved needs, judged after the write.
+    let base = server
+        .public_url
+        .as_ref()
+        .map_or_else(|| format!("http://{}", server.listen), |u| u.to_string());
+    let watcher = alerts::watch::start(shared.state.pool.clone(), base, server.api.mail.alert_poll);
     let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)
@@ -392,6 +398,7 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     // actix-web stops gracefully on SIGINT and SIGTERM by itself.
     let served = http.run().await.context("running the HTTP server");
     // After the last request: the mail under way is sent and marked first.
+    watcher.stop().await;
     if let Some(sender) = sender {
         sender.stop().await;
     }

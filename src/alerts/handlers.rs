@@ -14,6 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
 use super::store::{self, AlertRow};
+use super::watch;
 use super::wire::{Alert, NewAlert};
 use crate::config::RateLimit;
 use crate::contact::check_email;
@@ -28,6 +29,7 @@ use crate::http::{media, problems};
 use crate::mail::outbox::{self, NewMail};
 use crate::mail::templates;
 use crate::mail::wire::MailKind;
+use crate::matching::candidates::Candidates;
 use crate::matching::needs::Needs;
 use crate::state::AppState;
 
@@ -114,7 +116,7 @@ async fn queue_confirmation(
     confirm: &str,
 ) -> Result<(), ApiError> {
     let confirm_link = format!("{base}/alerts/confirm?token={confirm}");
-    let unsubscribe_link = unsubscribe_link(base, &row.unsubscribe_token);
+    let unsubscribe_link = store::unsubscribe_link(base, &row.unsubscribe_token);
     let mail = templates::alert_confirmation(
         lang,
         &row.email,
@@ -138,11 +140,6 @@ async fn queue_confirmation(
     )
     .await?;
     Ok(())
-}
-
-/// The link that ends an alert, in every mail of it.
-pub fn unsubscribe_link(base: &str, token: &str) -> String {
-    format!("{base}/alerts/unsubscribe?token={token}")
 }
 
 /// Checks a new alert: every problem at once.
@@ -366,17 +363,27 @@ pub async fn confirm_page(
 pub async fn confirm_alert(
     req: HttpRequest,
     state: web::Data<AppState>,
+    candidates: web::Data<Candidates>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let form = read_body(&req, payload, 1024).await?;
     let token = token_of(req.query_string(), &form)?;
     let mut conn = state.conn().await?;
+    // The plots on offer now, to know which meet the needs already.
+    candidates.refresh(&mut conn).await?;
     let row = conn
         .transaction(async |conn| {
-            let row = store::by_confirm_token(conn, &token)
+            let before = store::by_confirm_token(conn, &token)
                 .await?
                 .ok_or_else(unknown_link)?;
-            Ok::<_, ApiError>(store::confirm(conn, row.id).await?)
+            let row = store::confirm(conn, before.id).await?;
+            if before.state == "pending" && row.state == "active" {
+                // What meets the needs already is not news.
+                let needs: Needs = serde_json::from_value(row.needs.clone())
+                    .map_err(|e| anyhow::anyhow!("stored needs do not parse: {e}"))?;
+                watch::known_at_confirmation(conn, row.id, &candidates.meeting(&needs)).await?;
+            }
+            Ok::<_, ApiError>(row)
         })
         .await?;
     let key = if row.state == "active" {

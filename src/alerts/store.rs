@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::schema::alerts;
+use crate::db::schema::{alert_matches, alerts};
 use crate::html::i18n::Lang;
 
 /// An alert as stored (its tokens but the unsubscribe one left out).
@@ -37,6 +37,11 @@ pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system gives random bytes");
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The link that ends an alert, in every mail of it.
+pub fn unsubscribe_link(base: &str, token: &str) -> String {
+    format!("{base}/alerts/unsubscribe?token={token}")
 }
 
 /// What is stored of a confirmation token.
@@ -148,8 +153,12 @@ pub async fn confirm(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Aler
         .await
 }
 
-/// Ends the alert `id` (pending or active); the alert afterwards.
+/// Ends the alert `id` (pending or active), forgetting which plots met
+/// it; the alert afterwards.
 pub async fn unsubscribe(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<AlertRow> {
+    diesel::delete(alert_matches::table.filter(alert_matches::alert_id.eq(id)))
+        .execute(conn)
+        .await?;
     diesel::update(
         alerts::table
             .find(id)

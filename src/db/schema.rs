@@ -4,6 +4,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    alert_matches (alert_id, plot_id) {
+        alert_id -> Uuid,
+        plot_id -> Uuid,
+        matched_at -> Timestamptz,
+        notified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     alerts (id) {
         id -> Uuid,
         email -> Text,
@@ -220,6 +232,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(alert_matches -> alerts (alert_id));
+diesel::joinable!(alert_matches -> plots (plot_id));
 diesel::joinable!(enquiries -> plots (plot_id));
 diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
 diesel::joinable!(mail_outbox -> alerts (alert_id));
@@ -228,6 +242,7 @@ diesel::joinable!(plot_versions -> plots (plot_id));
 diesel::joinable!(plots -> land_use_codes (land_use));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_matches,
     alerts,
     api_keys,
     enquiries,

@@ -199,6 +199,59 @@ pub fn alert_confirmation(
     render(lang, "alert_confirmation", &values)
 }
 
+/// A plot in an alert's digest: what names it, and why it fits (each need
+/// with whether it is met and the matching's own detail).
+#[derive(Debug, Clone)]
+pub struct DigestPlot {
+    pub reference: String,
+    pub name: String,
+    pub link: String,
+    pub reasons: Vec<(bool, String)>,
+}
+
+/// An alert's digest: the plots that came to meet its needs.
+pub fn alert_digest(
+    lang: Lang,
+    plots: &[DigestPlot],
+    map_link: &str,
+    unsubscribe_link: &str,
+) -> Rendered {
+    let t = catalogue(lang);
+    let listed: String = plots
+        .iter()
+        .map(|p| {
+            let reasons: Vec<String> = p
+                .reasons
+                .iter()
+                .map(|(met, detail)| {
+                    let key = if *met {
+                        "alert_digest.met"
+                    } else {
+                        "alert_digest.unmet"
+                    };
+                    t.fill(key, &[("detail", detail)])
+                })
+                .collect();
+            t.fill(
+                "alert_digest.plot",
+                &[
+                    ("reference", &p.reference),
+                    ("name", &p.name),
+                    ("link", &p.link),
+                    ("reasons", &reasons.join("\n")),
+                ],
+            ) + "\n"
+        })
+        .collect();
+    let values = [
+        ("count", plots.len().to_string()),
+        ("plots", listed),
+        ("map_link", map_link.to_owned()),
+        ("unsubscribe_link", unsubscribe_link.to_owned()),
+    ];
+    render(lang, "alert_digest", &values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +309,11 @@ mod tests {
             "language.en",
             "alert_confirmation.subject",
             "alert_confirmation.body",
+            "alert_digest.subject",
+            "alert_digest.body",
+            "alert_digest.plot",
+            "alert_digest.met",
+            "alert_digest.unmet",
         ] {
             assert!(
                 nb.contains_key(key),
@@ -322,6 +380,37 @@ mod tests {
             "\"land_use\"",
             "http://x/alerts/confirm?token=c",
             "End the alert: http://x/alerts/unsubscribe?token=u",
+        ] {
+            assert!(mail.body.contains(part), "{part} in {}", mail.body);
+        }
+    }
+
+    #[test]
+    fn the_digest_names_each_plot_and_why_it_fits() {
+        let plots = [DigestPlot {
+            reference: "DRM-0042".into(),
+            name: "Holmen nord".into(),
+            link: "http://x/collections/plots/items/1?f=html".into(),
+            reasons: vec![
+                (true, "24 000 m²".into()),
+                (false, "4 km to the port".into()),
+            ],
+        }];
+        let mail = alert_digest(
+            Lang::Nb,
+            &plots,
+            "http://x/map",
+            "http://x/alerts/unsubscribe?token=u",
+        );
+        assert_eq!(
+            mail.subject,
+            "Ledige næringsarealer som passer behovene dine (1)"
+        );
+        for part in [
+            "DRM-0042 – Holmen nord\nhttp://x/collections/plots/items/1?f=html",
+            "  ✓ 24 000 m²",
+            "  – 4 km to the port (et ønske, ikke oppfylt)",
+            "Avslutt varselet: http://x/alerts/unsubscribe?token=u",
         ] {
             assert!(mail.body.contains(part), "{part} in {}", mail.body);
         }
