@@ -356,6 +356,7 @@ pub async fn confirm_page(
         (status = 200, description = "A page saying the alert is confirmed (or was ended)", content_type = "text/html"),
         (status = 400, description = "No token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No alert has this token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The form is larger than 1 KiB", body = Problem, content_type = "application/problem+json"),
         problems::Unavailable,
     )
 )]
@@ -439,6 +440,7 @@ pub async fn unsubscribe_page(
         (status = 200, description = "A page saying the alert is ended", content_type = "text/html"),
         (status = 400, description = "No token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No alert has this token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The form is larger than 1 KiB", body = Problem, content_type = "application/problem+json"),
         problems::Unavailable,
     )
 )]
