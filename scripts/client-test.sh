@@ -5,8 +5,8 @@
 # service's own OpenAPI document. The real service (debug build) runs on a
 # throwaway database with the demo data and a planner key, as for the
 # browser tests. The packages are pinned in tests/clients/requirements.txt
-# and installed into the virtualenv target/venv, made again when that file
-# changes. Arguments go to pytest (e.g. `-k owslib`).
+# and installed into the virtualenv target/venv (ensure_venv, scripts/lib.sh),
+# made again when that file changes. Arguments go to pytest (e.g. `-k owslib`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -14,23 +14,11 @@ source scripts/lib.sh
 ensure_postgis
 command -v curl >/dev/null 2>&1 || apt_install curl
 
-target=${CARGO_TARGET_DIR:-target}
-venv="$target/venv"
-requirements=tests/clients/requirements.txt
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "virtualenv $venv ($requirements)"
-  python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements"
-  echo "$want" >"$stamp"
-fi
+ensure_venv
 
 start_service clients
 
 say "client tests (OWSLib, openapi-spec-validator, schemathesis)"
 NAERINGSAREAL_URL="$SERVICE_URL" PLANNER_KEY="$PLANNER_KEY" ADMIN_KEY="$ADMIN_KEY" \
-  "$venv/bin/python" -m pytest tests/clients -p no:cacheprovider "$@" \
+  "$NAERINGSAREAL_TEST_PYTHON" -m pytest tests/clients -p no:cacheprovider "$@" \
   || { service_log_tail; exit 1; }

@@ -75,6 +75,28 @@ ensure_clients() {
   command -v curl >/dev/null 2>&1 || apt_install curl
 }
 
+# The tests' Python packages (tests/clients/requirements.txt, pinned) in the
+# virtualenv target/venv, made again when that file changes: the client
+# tests' OWSLib and schemathesis, and aiosmtpd for the mail tests' SMTP
+# server (tests/mail/sink.py). Exports NAERINGSAREAL_TEST_PYTHON, the
+# virtualenv's python, which the mail tests start the server with.
+ensure_venv() {
+  local target=${CARGO_TARGET_DIR:-target}
+  local venv="$target/venv" requirements=tests/clients/requirements.txt
+  local stamp="$venv/.requirements.sha256" want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "virtualenv $venv ($requirements)"
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements"
+    echo "$want" >"$stamp"
+  fi
+  NAERINGSAREAL_TEST_PYTHON=$(cd "$venv/bin" && pwd)/python
+  export NAERINGSAREAL_TEST_PYTHON
+}
+
 # The browser tests' Chromium (Debian's) and their npm packages
 # (playwright-core, axe-core), at the versions tests/browser pins.
 ensure_browser() {

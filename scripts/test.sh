@@ -10,6 +10,8 @@ source scripts/lib.sh
 ensure_postgis
 ensure_clients
 ensure_browser
+# The tests' virtualenv, with the mail tests' SMTP server (aiosmtpd).
+ensure_venv
 
 say "cargo fmt --check"
 cargo fmt --check

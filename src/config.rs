@@ -149,6 +149,147 @@ pub struct ApiConfig {
     /// Empty: no other site.
     #[arg(long, env = "NAERINGSAREAL_CORS_ORIGINS", default_value = "*", value_parser = parse_cors_origins)]
     pub cors_origins: CorsOrigins,
+
+    #[command(flatten)]
+    pub mail: MailConfig,
+}
+
+/// The mail path: where the notices of new enquiries go, and the SMTP
+/// server the outbox is sent through. Without an SMTP URL the outbox still
+/// fills (nothing is lost) and nothing is sent.
+#[derive(Debug, Clone, Args)]
+pub struct MailConfig {
+    /// The SMTP server the outbox is sent through, as
+    /// `smtp://[user:password@]host[:port]` (port 25 by default), in plain
+    /// SMTP: a relay on the same host or network (TLS is not built in).
+    /// Unset: mails are queued in the outbox and not sent. Never logged.
+    #[arg(long, env = "NAERINGSAREAL_SMTP_URL", hide_env_values = true, value_parser = parse_smtp_url)]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// The sender of every mail, e.g. `Næringsareal <naeringsareal@drammen.kommune.no>`;
+    /// needed with `NAERINGSAREAL_SMTP_URL`. Its domain is that of every Message-ID.
+    #[arg(long, env = "NAERINGSAREAL_MAIL_FROM", value_parser = parse_mailbox)]
+    pub mail_from: Option<lettre::message::Mailbox>,
+
+    /// The planners' address that every new enquiry is announced to (a
+    /// shared mailbox of the reception). Unset: only the company's
+    /// confirmation is queued.
+    #[arg(long, env = "NAERINGSAREAL_RECEPTION_EMAIL", value_parser = parse_email)]
+    pub reception_email: Option<String>,
+
+    /// Attempts at a mail before it is given up as `failed` (retried with
+    /// exponential backoff in between).
+    #[arg(long, env = "NAERINGSAREAL_MAIL_MAX_ATTEMPTS", default_value = "20")]
+    pub mail_max_attempts: NonZeroU32,
+
+    /// The wait after a mail's first failed attempt; it doubles with each
+    /// further failure, up to an hour.
+    #[arg(long = "mail-retry-base-ms", env = "NAERINGSAREAL_MAIL_RETRY_BASE_MS", default_value = "10000", value_parser = parse_millis)]
+    pub mail_retry_base: Duration,
+
+    /// How often the sender looks for due mails when the outbox is empty.
+    #[arg(long = "mail-poll-ms", env = "NAERINGSAREAL_MAIL_POLL_MS", default_value = "1000", value_parser = parse_millis)]
+    pub mail_poll: Duration,
+
+    /// How often the alert watcher reads the plots written since its last
+    /// look and judges them against the saved needs.
+    #[arg(long = "alert-poll-ms", env = "NAERINGSAREAL_ALERT_POLL_MS", default_value = "200", value_parser = parse_millis)]
+    pub alert_poll: Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            mail_from: None,
+            reception_email: None,
+            mail_max_attempts: NonZeroU32::new(20).expect("non-zero"),
+            mail_retry_base: Duration::from_secs(10),
+            mail_poll: Duration::from_secs(1),
+            alert_poll: Duration::from_millis(200),
+        }
+    }
+}
+
+/// An SMTP server: `smtp://[user:password@]host[:port]`.
+#[derive(Clone)]
+pub struct SmtpUrl {
+    /// The server's host name or address.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The user name and password to log in with, if any.
+    pub credentials: Option<(String, SecretString)>,
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        f.debug_struct("SmtpUrl")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish()
+    }
+}
+
+impl SmtpUrl {
+    /// `host:port`, for the log.
+    pub fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+fn parse_smtp_url(value: &str) -> Result<SmtpUrl, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    if url.scheme() != "smtp" {
+        return Err(format!(
+            "`{}:` is not served: write smtp://[user:password@]host[:port] (plain SMTP to a relay; TLS is not built in)",
+            url.scheme()
+        ));
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("has no host: write smtp://host[:port]")?;
+    if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+        return Err(
+            "must have no path, query or fragment: write smtp://[user:password@]host[:port]"
+                .to_owned(),
+        );
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let credentials = match (url.username(), url.password()) {
+        ("", None) => None,
+        (user, Some(password)) if !user.is_empty() => {
+            Some((decode(user), SecretString::from(decode(password))))
+        }
+        _ => return Err("needs both a user and a password, or neither".to_owned()),
+    };
+    Ok(SmtpUrl {
+        // An IPv6 literal comes bracketed; the socket wants it bare.
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: url.port().unwrap_or(25),
+        credentials,
+    })
+}
+
+fn parse_mailbox(value: &str) -> Result<lettre::message::Mailbox, String> {
+    value
+        .parse()
+        .map_err(|e| format!("`{value}` is not an address like `Name <name@example.no>`: {e}"))
+}
+
+fn parse_email(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    crate::contact::check_email(value).map(|()| value.to_owned())
 }
 
 /// `on` or `off`.
@@ -253,6 +394,7 @@ impl Default for ApiConfig {
             max_in_flight: NonZeroUsize::new(256).expect("non-zero"),
             metrics: true,
             cors_origins: CorsOrigins::any(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -369,6 +511,37 @@ mod tests {
         for bad in ["0/600", "5", "5/0", "five/600", "5/10m"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn smtp_urls_parse_or_explain() {
+        let plain = parse_smtp_url("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!((plain.host.as_str(), plain.port), ("127.0.0.1", 2525));
+        assert!(plain.credentials.is_none());
+        let with_login = parse_smtp_url("smtp://kari%40x:hemm%2Felig@relay.example.no").unwrap();
+        assert_eq!(with_login.port, 25);
+        let (user, password) = with_login.credentials.clone().unwrap();
+        assert_eq!(
+            (user.as_str(), password.expose_secret()),
+            ("kari@x", "hemm/elig")
+        );
+        assert!(!format!("{with_login:?}").contains("hemm"));
+        assert_eq!(parse_smtp_url("smtp://[::1]:25").unwrap().host, "::1");
+        for bad in [
+            "smtps://relay.example.no",
+            "relay.example.no:25",
+            "smtp://relay.example.no/x",
+            "smtp://user@relay.example.no",
+        ] {
+            assert!(parse_smtp_url(bad).is_err(), "{bad}");
+        }
+        assert!(parse_mailbox("Næringsareal <naeringsareal@drammen.kommune.no>").is_ok());
+        assert!(parse_mailbox("not an address").is_err());
+        assert_eq!(
+            parse_email(" post@drammen.kommune.no ").unwrap(),
+            "post@drammen.kommune.no"
+        );
+        assert!(parse_email("post").is_err());
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //!
 //! From the bottom up: `config`, `crs`, `error`, `db` (pool, migrations,
 //! schema, SQL helpers) and `state` (what every handler reaches); `http`,
-//! the plumbing every resource shares; the resources (`ogc`, `plots`,
+//! the plumbing every resource shares; `mail`, the outbox and its sender,
+//! which resources send through; the resources (`ogc`, `plots`,
 //! `matching`, `enquiries`, `keys`, `health`); `metrics`, which reads them;
 //! and `router`, above them all, which builds the app and its OpenAPI
 //! document. No module imports one above it.
 
+pub mod alerts;
 pub mod config;
 pub mod contact;
 pub mod crs;
@@ -21,6 +23,7 @@ pub mod html;
 pub mod http;
 pub mod keys;
 pub mod log_rate;
+pub mod mail;
 pub mod map;
 pub mod matching;
 pub mod metrics;

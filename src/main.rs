@@ -14,9 +14,11 @@ use naeringsareal::error::ApiError;
 use naeringsareal::http::idempotency;
 use naeringsareal::keys::role::Role;
 use naeringsareal::keys::store as keys;
+use naeringsareal::mail::sender::SenderSettings;
 use naeringsareal::plots::write::import;
 use naeringsareal::router::{Shared, app, openapi_json, openapi30_json};
 use naeringsareal::state::AppState;
+use naeringsareal::{alerts, mail};
 use naeringsareal::{db, demo};
 
 // mimalloc instead of the system allocator: building a page allocates a
@@ -240,8 +242,8 @@ async fn privacy(action: PrivacyAction, db: &DbConfig) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "erased {} enquiries and {} stored answers; their demand records stay, anonymous",
-                erased.enquiries, erased.stored_answers
+                "erased {} enquiries, {} stored answers, {} alerts and {} other mails; their demand records stay, anonymous",
+                erased.enquiries, erased.stored_answers, erased.alerts, erased.mails
             );
         }
     }
@@ -421,6 +423,33 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         shared.state.pool.clone(),
         server.api.idempotency_ttl,
     ));
+    // The outbox's sender, when an SMTP server is configured; without one
+    // the outbox fills (nothing is lost) and nothing is sent.
+    let sender = match SenderSettings::from_config(&server.api.mail)? {
+        Some(settings) => Some(mail::sender::start(
+            shared.state.pool.clone(),
+            settings,
+            shared.mail.clone().into_inner(),
+        )),
+        None => {
+            tracing::warn!(
+                "NAERINGSAREAL_SMTP_URL is not set: mails are queued in the outbox and not sent"
+            );
+            None
+        }
+    };
+    if server.api.mail.reception_email.is_none() {
+        tracing::warn!(
+            "NAERINGSAREAL_RECEPTION_EMAIL is not set: planners get no notice of new enquiries \
+             (companies still get their confirmations)"
+        );
+    }
+    // Alerts: plots that came to meet saved needs, judged after the write.
+    let base = server
+        .public_url
+        .as_ref()
+        .map_or_else(|| format!("http://{}", server.listen), |u| u.to_string());
+    let watcher = alerts::watch::start(shared.state.pool.clone(), base, server.api.mail.alert_poll);
     let mut http = actix_web::HttpServer::new(move || app(shared.clone()))
         .shutdown_timeout(30)
         .bind(server.listen)
@@ -429,7 +458,13 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
         http = http.workers(workers.get());
     }
     // actix-web stops gracefully on SIGINT and SIGTERM by itself.
-    http.run().await.context("running the HTTP server")?;
+    let served = http.run().await.context("running the HTTP server");
+    // After the last request: the mail under way is sent and marked first.
+    watcher.stop().await;
+    if let Some(sender) = sender {
+        sender.stop().await;
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

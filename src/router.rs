@@ -17,12 +17,15 @@ use utoipa_actix_web::AppExt;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status, problem_response};
 use crate::http::overload::InFlight;
 use crate::http::{self, media};
+use crate::mail::sender::MailStats;
 use crate::matching::candidates::Candidates;
 use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
-use crate::{demand, enquiries, health, html, keys, map, matching, ogc, plots, tiles};
+use crate::{
+    alerts, demand, enquiries, health, html, keys, mail, map, matching, ogc, plots, tiles,
+};
 
 /// Everything the app's workers share: the state every handler reaches,
 /// and the resources' own data (site matching's copy of the plots on
@@ -40,6 +43,8 @@ pub struct Shared {
     pub metrics: web::Data<Metrics>,
     /// The requests in flight, and the bound on them.
     pub in_flight: web::Data<InFlight>,
+    /// What this instance's mail senders have done (for `/metrics`).
+    pub mail: web::Data<MailStats>,
 }
 
 impl From<AppState> for Shared {
@@ -53,6 +58,7 @@ impl From<AppState> for Shared {
             tiles,
             metrics: web::Data::new(Metrics::new()),
             in_flight,
+            mail: web::Data::new(MailStats::default()),
         }
     }
 }
@@ -75,6 +81,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     keys::configure(cfg);
     enquiries::configure(cfg);
     demand::configure(cfg);
+    mail::configure(cfg);
+    alerts::configure(cfg);
     health::configure(cfg);
 }
 
@@ -142,6 +150,7 @@ pub fn app(
         tiles,
         metrics,
         in_flight,
+        mail,
     } = shared.into();
     let serve_metrics = state.api.metrics;
     let cors = http::cors::middleware(&state.api.cors_origins, state.public_url.as_ref());
@@ -150,6 +159,7 @@ pub fn app(
         .app_data(tiles)
         .app_data(metrics)
         .app_data(in_flight)
+        .app_data(mail)
         .app_data(web::Data::new(ApiDocument {
             v31: to_json(&api),
             v30: to_json_30(&api),
@@ -282,6 +292,8 @@ fn allowed_methods(pattern: &str) -> &'static str {
         "/keys" | "/enquiries" | "/sign-in" => "GET, HEAD, POST",
         "/keys/{name}" => "DELETE",
         "/enquiries/{id}" => "GET, HEAD, PATCH",
+        "/outbox/{id}/retry" | "/alerts" => "POST",
+        "/alerts/confirm" | "/alerts/unsubscribe" => "GET, HEAD, POST",
         _ => "GET, HEAD",
     }
 }

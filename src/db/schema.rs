@@ -4,6 +4,38 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    alert_matches (alert_id, plot_id) {
+        alert_id -> Uuid,
+        plot_id -> Uuid,
+        matched_at -> Timestamptz,
+        notified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    alerts (id) {
+        id -> Uuid,
+        email -> Text,
+        needs -> Jsonb,
+        lang -> Text,
+        state -> Text,
+        confirm_hash -> Bytea,
+        unsubscribe_token -> Text,
+        client_address -> Text,
+        created_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        unsubscribed_at -> Nullable<Timestamptz>,
+        last_digest_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     api_keys (id) {
         id -> Int4,
         name -> Text,
@@ -60,6 +92,8 @@ diesel::table! {
         client_address -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        reference -> Text,
+        lang -> Text,
     }
 }
 
@@ -117,6 +151,30 @@ diesel::table! {
         name_en -> Text,
         plan_level -> Text,
         demand_group -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    mail_outbox (id) {
+        id -> Uuid,
+        kind -> Text,
+        enquiry_id -> Nullable<Uuid>,
+        recipient -> Text,
+        reply_to -> Nullable<Text>,
+        lang -> Text,
+        subject -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        alert_id -> Nullable<Uuid>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -215,13 +273,19 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(alert_matches -> alerts (alert_id));
+diesel::joinable!(alert_matches -> plots (plot_id));
 diesel::joinable!(demand_records -> enquiries (enquiry_id));
 diesel::joinable!(enquiries -> plots (plot_id));
 diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
+diesel::joinable!(mail_outbox -> alerts (alert_id));
+diesel::joinable!(mail_outbox -> enquiries (enquiry_id));
 diesel::joinable!(plot_versions -> plots (plot_id));
 diesel::joinable!(plots -> land_use_codes (land_use));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_matches,
+    alerts,
     api_keys,
     demand_records,
     enquiries,
@@ -229,6 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     enquiry_reads,
     idempotency_keys,
     land_use_codes,
+    mail_outbox,
     plot_versions,
     plots,
     reference_places,

@@ -93,6 +93,8 @@ pub enum Source<'a> {
     Search(&'a str),
     /// An enquiry, by its id.
     Enquiry(Uuid),
+    /// A company's saved alert, when it is confirmed.
+    Alert,
 }
 
 /// Stores `demand`, asked when `candidates` plots on offer met every hard
@@ -107,6 +109,7 @@ pub async fn store(
     let (kind, session, enquiry) = match source {
         Source::Search(session) => ("search", Some(session), None),
         Source::Enquiry(id) => ("enquiry", None, Some(id)),
+        Source::Alert => ("alert", None, None),
     };
     diesel::sql_query(include_str!("sql/store.sql"))
         .bind::<Text, _>(kind)

@@ -19,6 +19,7 @@ use super::wire::{
 use crate::config::RateLimit;
 use crate::demand::record::{self, Demand, Source};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::html::i18n::Lang;
 use crate::http::body::{check_content_type, parse_json, read_body};
 use crate::http::caller::{Admin, Caller, Planner};
 use crate::http::client::client_address;
@@ -28,6 +29,8 @@ use crate::http::media::MERGE_PATCH_JSON;
 use crate::http::params::parse_limit;
 use crate::http::params::{QueryParams, list_of, only_format_param};
 use crate::http::{media, problems};
+use crate::mail::reception;
+use crate::mail::templates::EnquiryFacts;
 use crate::matching::candidates::Candidates;
 use crate::matching::needs::Needs;
 use crate::plots::catalogue::COLLECTION_ID;
@@ -39,7 +42,11 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Sends an enquiry about a plot or about a need. No key is needed. The body
 /// is checked whole (every problem at once); a client address may send a
 /// limited number in a while (`NAERINGSAREAL_ENQUIRY_RATE`, 5 in 10 minutes
-/// by default; callers with a key are not limited).
+/// by default; callers with a key are not limited). With the enquiry, in
+/// its transaction, two mails are queued in the outbox: a notice to the
+/// planners' reception address (`NAERINGSAREAL_RECEPTION_EMAIL`) and a
+/// confirmation with the enquiry's `reference` to the company's `email`,
+/// in the enquiry's `lang`.
 #[utoipa::path(
     tag = "Enquiries",
     request_body(content = NewEnquiry, content_type = "application/json"),
@@ -83,6 +90,11 @@ pub async fn create_enquiry(
         state.api.enquiry_rate
     };
     let base = state.base_url(&req);
+    // The language of the replies when the body does not say: the one the
+    // company reads the site in (its choice on the pages, else
+    // `Accept-Language`), else bokmål.
+    let request_lang = Lang::of(&req);
+    let reception_email = state.api.mail.reception_email.as_deref();
     let mut conn = state.conn().await?;
     // The statement of needs is demand, with how many plots on offer meet
     // its hard requirements now (site matching's copy, as a search would).
@@ -119,11 +131,14 @@ pub async fn create_enquiry(
                 }
             }
             let (input, plot) = validate(conn, &body).await?;
-            let row = queries::insert(conn, &input, &client).await?;
+            let lang = input.lang.unwrap_or(request_lang);
+            let row = queries::insert(conn, &input, lang, &client).await?;
             if let Some(demand) = &demand {
                 record::store(conn, Source::Enquiry(row.id), demand, found).await?;
             }
-            tracing::info!(enquiry = %row.id, plot = ?row.plot_id, "enquiry received");
+            // In this transaction: the mails exist exactly when the enquiry does.
+            let mails = queue_mails(conn, &base, &row, plot.as_ref(), lang, reception_email).await?;
+            tracing::info!(enquiry = %row.id, reference = %row.reference, plot = ?row.plot_id, mails = mails.len(), "enquiry received");
             let enquiry = to_wire(&base, row, plot, None);
             let reply = Reply::of(
                 HttpResponse::Created()
@@ -134,6 +149,34 @@ pub async fn create_enquiry(
         })
         .await?;
     Ok(reply.into_response())
+}
+
+/// Queues the reception's mails of the new enquiry `row`: the notice to
+/// the planners (when a reception address is configured) and the
+/// confirmation to the company.
+async fn queue_mails(
+    conn: &mut AsyncPgConnection,
+    base: &str,
+    row: &EnquiryRow,
+    plot: Option<&PlotSummary>,
+    lang: Lang,
+    reception_email: Option<&str>,
+) -> Result<Vec<Uuid>, ApiError> {
+    let link = format!("{base}/enquiries/{}", row.id);
+    let facts = EnquiryFacts {
+        reference: &row.reference,
+        received: row.created_at,
+        name: &row.name,
+        company: &row.company,
+        organisation_number: &row.organisation_number,
+        email: &row.email,
+        phone: row.phone.as_deref(),
+        message: &row.message,
+        plot: plot.map(|p| (p.reference.as_str(), p.name.as_str())),
+        needs: row.needs.as_ref(),
+        link: &link,
+    };
+    Ok(reception::queue_enquiry_mails(conn, row.id, lang, &facts, reception_email).await?)
 }
 
 /// "10 minutes", "30 s", "2 hours".
@@ -487,6 +530,8 @@ fn to_wire(
     }
     Enquiry {
         id: row.id,
+        reference: row.reference,
+        lang: row.lang,
         plot: plot.map(|p| PlotRef {
             id: p.id,
             reference: p.reference,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::wire::EnquiryStatus;
 use crate::contact::{check_email, check_phone};
 use crate::error::FieldError;
+use crate::html::i18n::Lang;
 
 /// The fields of a new enquiry.
 pub const ENQUIRY_FIELDS: &[&str] = &[
@@ -20,6 +21,7 @@ pub const ENQUIRY_FIELDS: &[&str] = &[
     "phone",
     "message",
     "needs",
+    "lang",
 ];
 
 /// The fields of a change to an enquiry.
@@ -42,6 +44,9 @@ pub struct EnquiryInput {
     pub phone: Option<String>,
     pub message: String,
     pub needs: Option<Value>,
+    /// The language the company asked in, if it said (`lang`); otherwise
+    /// the request's decides.
+    pub lang: Option<Lang>,
 }
 
 /// Checks a new enquiry. The plot, if named, is checked against the
@@ -103,6 +108,16 @@ pub fn check_enquiry(body: &Value) -> (Option<EnquiryInput>, Vec<FieldError>) {
     );
     let message = field("message", &|v| text(v, MESSAGE_MAX), true);
     let needs = field("needs", &check_needs, false);
+    let lang = field(
+        "lang",
+        &|v| {
+            let s = as_text(v)?;
+            Lang::parse(s)
+                .map(|lang| Value::String(lang.tag().to_owned()))
+                .ok_or_else(|| format!("`{s}` is not a language of the replies: nb or en"))
+        },
+        false,
+    );
     if !errors.is_empty() {
         return (None, errors);
     }
@@ -119,6 +134,7 @@ pub fn check_enquiry(body: &Value) -> (Option<EnquiryInput>, Vec<FieldError>) {
         phone: string(phone),
         message: string(message).unwrap_or_default(),
         needs: needs.filter(|v| !v.is_null()),
+        lang: string(lang).as_deref().and_then(Lang::parse),
     };
     (Some(input), errors)
 }
@@ -373,6 +389,10 @@ mod tests {
         assert_eq!(input.organisation_number, "974760673");
         assert_eq!(input.plot_id, None);
         assert_eq!(input.needs, None);
+        assert_eq!(input.lang, None);
+        let mut english = good();
+        english["lang"] = json!("en-GB");
+        assert_eq!(check_enquiry(&english).0.unwrap().lang, Some(Lang::En));
     }
 
     #[test]
@@ -383,6 +403,7 @@ mod tests {
         body["needs"] = json!([1, 2]);
         body["plot_id"] = json!("DRM-0001");
         body["colour"] = json!("red");
+        body["lang"] = json!("de");
         body.as_object_mut().unwrap().remove("message");
         let (input, errors) = check_enquiry(&body);
         assert!(input.is_none());
@@ -393,6 +414,7 @@ mod tests {
             [
                 "colour",
                 "email",
+                "lang",
                 "message",
                 "needs",
                 "organisation_number",

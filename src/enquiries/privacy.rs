@@ -2,7 +2,8 @@
 //! when, how), and one enquirer's data can be exported or erased on request
 //! (the GDPR's rights of access and erasure), by admins through the API or
 //! the CLI. An erasure deletes the enquirer's enquiries with their history
-//! and the stored answers of their retries; their demand records stay,
+//! and mails, the stored answers of their retries, and the alerts and mails
+//! of the address; their demand records stay,
 //! anonymous, and so does the read log (it holds no personal data).
 
 use chrono::{DateTime, Utc};
@@ -155,6 +156,11 @@ pub struct Erased {
     pub enquiries: i64,
     /// Stored answers of retried POSTs that held one of them.
     pub stored_answers: i64,
+    /// Saved alerts of the address, with their mails and matches.
+    pub alerts: i64,
+    /// Other mails to the address still in the outbox (those of the
+    /// enquiries and alerts go with them).
+    pub mails: i64,
 }
 
 #[derive(QueryableByName)]
@@ -163,8 +169,9 @@ struct Count {
     n: i64,
 }
 
-/// Erases the enquirer `email`: their enquiries and history, and the
-/// stored answers that hold them, at once or not at all. Their demand
+/// Erases the enquirer `email`: their enquiries, history and mails, the
+/// stored answers that hold them, and the address's alerts and other mails,
+/// at once or not at all. Their demand
 /// records stay, without the link; the read log stays.
 pub async fn erase(conn: &mut AsyncPgConnection, email: &str) -> Result<Erased, ApiError> {
     conn.transaction(async |conn| {
@@ -188,9 +195,25 @@ pub async fn erase(conn: &mut AsyncPgConnection, email: &str) -> Result<Erased, 
         .bind::<Array<SqlUuid>, _>(&ids)
         .get_result(conn)
         .await?;
+        let alerts: Count = diesel::sql_query(
+            "WITH gone AS (DELETE FROM alerts WHERE lower(email) = lower($1) RETURNING 1)
+             SELECT count(*) AS n FROM gone",
+        )
+        .bind::<Text, _>(email)
+        .get_result(conn)
+        .await?;
+        let mails: Count = diesel::sql_query(
+            "WITH gone AS (DELETE FROM mail_outbox WHERE lower(recipient) = lower($1) RETURNING 1)
+             SELECT count(*) AS n FROM gone",
+        )
+        .bind::<Text, _>(email)
+        .get_result(conn)
+        .await?;
         Ok::<_, ApiError>(Erased {
             enquiries: deleted.n,
             stored_answers: answers.n,
+            alerts: alerts.n,
+            mails: mails.n,
         })
     })
     .await

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::input::EnquiryInput;
 use crate::db::schema::{api_keys, enquiries, enquiry_events, plots};
+use crate::html::i18n::Lang;
 
 /// An enquiry's columns but the client's address (which never leaves the database).
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,6 +32,10 @@ pub struct EnquiryRow {
     pub assigned_to: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Its reference number, `HEN-000042`.
+    pub reference: String,
+    /// The language of its replies, `nb` or `en`.
+    pub lang: String,
 }
 
 /// What an enquiry shows of its plot, and what a submission checks.
@@ -122,10 +127,12 @@ pub async fn plot(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// Stores a new enquiry from `client`.
+/// Stores a new enquiry from `client`, in `lang` (its reference number
+/// comes from the database).
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     input: &EnquiryInput,
+    lang: Lang,
     client: &str,
 ) -> QueryResult<EnquiryRow> {
     diesel::insert_into(enquiries::table)
@@ -139,6 +146,7 @@ pub async fn insert(
             enquiries::message.eq(&input.message),
             enquiries::needs.eq(&input.needs),
             enquiries::client_address.eq(client),
+            enquiries::lang.eq(lang.tag()),
         ))
         .returning(EnquiryRow::as_returning())
         .get_result(conn)

@@ -51,7 +51,8 @@ pub enum EnquiryStatus {
     "email": "kari@eksempel.no",
     "phone": "+47 912 34 567",
     "message": "We need 20 daa for a warehouse near the port from 2027. Is this plot still free?",
-    "needs": {"area_m2_min": 20000, "land_use": [1350], "port_distance_m_max": 3000}
+    "needs": {"area_m2_min": 20000, "land_use": [1350], "port_distance_m_max": 3000},
+    "lang": "en"
 }))]
 pub struct NewEnquiry {
     /// The plot asked about: the id of a plot on the public register
@@ -74,6 +75,12 @@ pub struct NewEnquiry {
     /// most 20 members, stored as given.
     #[schema(value_type = Option<Object>)]
     pub needs: Option<Value>,
+    /// The language of the replies, `nb` (bokmål) or `en`: the company's
+    /// confirmation and the planners' notice are written in it. Without it,
+    /// the request's `Accept-Language` (or the language chosen on the
+    /// site's pages) decides; bokmål when neither says.
+    #[schema(example = "en")]
+    pub lang: Option<String>,
 }
 
 /// The plot an enquiry is about, as it is now: an ended (sold, withdrawn)
@@ -118,6 +125,13 @@ pub struct EnquiryEvent {
 pub struct Enquiry {
     /// The enquiry's id.
     pub id: Uuid,
+    /// Its reference number, quoted in the company's confirmation mail
+    /// (`HEN-` and six digits).
+    #[schema(example = "HEN-000042")]
+    pub reference: String,
+    /// The language of its replies, `nb` or `en`.
+    #[schema(example = "nb")]
+    pub lang: String,
     /// The plot asked about, if any; null for an enquiry about a need.
     pub plot: Option<PlotRef>,
     /// The name of the person asking.

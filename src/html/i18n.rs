@@ -47,7 +47,8 @@ impl Lang {
         }
     }
 
-    fn parse(tag: &str) -> Option<Self> {
+    /// The language of a tag (`nb`, `no`, `nn`, `en`, `en-GB`, …), if we speak it.
+    pub fn parse(tag: &str) -> Option<Self> {
         match tag.trim().to_ascii_lowercase().as_str() {
             "nb" | "no" | "nn" | "nb-no" | "nn-no" | "no-no" => Some(Self::Nb),
             t if t == "en" || t.starts_with("en-") => Some(Self::En),

@@ -23,7 +23,7 @@ use crate::plots::changes::{Look, Looked, Mark, read_since};
 
 /// Open, published and available: the plots on offer (see
 /// [`PlotRow::is_on_offer`]).
-const ON_OFFER: &str = "p.ended_at IS NULL AND p.published AND p.status = 'available'";
+pub const ON_OFFER: &str = "p.ended_at IS NULL AND p.published AND p.status = 'available'";
 
 /// The best candidates for some needs.
 #[derive(Debug)]
@@ -111,6 +111,18 @@ impl Candidates {
     /// Whether the copy holds no plots.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The ids of the candidates that meet every hard requirement of
+    /// `needs` (in no order).
+    pub fn meeting(&self, needs: &Needs) -> Vec<Uuid> {
+        let prepared = needs.prepare();
+        let plots = self.plots.read().unwrap_or_else(|e| e.into_inner());
+        plots
+            .iter()
+            .filter(|(_, plot)| needs.score(plot, &prepared, f64::NEG_INFINITY) != Fit::Missed)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// The `limit` candidates with the highest score for `needs`, among

@@ -9,6 +9,8 @@ use prometheus::{Encoder, Gauge, IntCounter, IntGauge, IntGaugeVec, Opts, Regist
 use super::Metrics;
 use crate::db::DbPool;
 use crate::http::overload::InFlight;
+use crate::mail::outbox;
+use crate::mail::sender::MailStats;
 use crate::matching::candidates::Candidates;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
@@ -103,6 +105,7 @@ pub async fn serve_metrics(
     state: web::Data<AppState>,
     tiles: web::Data<TileCache>,
     candidates: web::Data<Candidates>,
+    mail: web::Data<MailStats>,
 ) -> HttpResponse {
     let now = Now {
         registry: Registry::new(),
@@ -176,6 +179,55 @@ pub async fn serve_metrics(
             "naeringsareal_replica_lag_seconds",
             "How far the read replica's replay is behind the primary, as last measured",
             lag,
+        );
+    }
+    now.counter(
+        "naeringsareal_mail_sent_total",
+        "Mails this instance sent (the SMTP server took them)",
+        mail.sent(),
+    );
+    now.counter(
+        "naeringsareal_mail_retries_total",
+        "Failed attempts at a mail after which it was queued again (backoff)",
+        mail.retries(),
+    );
+    now.counter(
+        "naeringsareal_mail_failed_total",
+        "Mails this instance gave up: refused for good, or out of attempts",
+        mail.failed(),
+    );
+    // The outbox as the database holds it (all instances'), read briefly:
+    // a busy pool leaves the gauges out of this scrape rather than hold it.
+    let counts = tokio::time::timeout(std::time::Duration::from_millis(500), async {
+        let mut conn = state.conn().await.ok()?;
+        outbox::counts(&mut conn).await.ok()
+    })
+    .await
+    .ok()
+    .flatten();
+    if let Some(counts) = counts {
+        let by_state = IntGaugeVec::new(
+            Opts::new(
+                "naeringsareal_mail_outbox",
+                "Mails in the outbox by state: queued (waiting for an attempt), sent, failed (given up; GET /outbox?state=failed)",
+            ),
+            &["state"],
+        )
+        .expect("a valid metric");
+        for (label, n) in [
+            ("queued", counts.queued),
+            ("sent", counts.sent),
+            ("failed", counts.failed),
+        ] {
+            by_state
+                .with_label_values(&[label])
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        now.add(by_state);
+        now.gauge(
+            "naeringsareal_mail_oldest_queued_seconds",
+            "How long the oldest queued mail has waited (0 when none waits)",
+            counts.oldest_queued_secs,
         );
     }
     let mut families = metrics.gather();

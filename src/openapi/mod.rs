@@ -37,6 +37,8 @@ pub const PATH_30: &str = "/api/openapi-3.0.json";
         (name = "Enquiries", description = "Companies' enquiries about land: sent by anyone, handled by planners"),
         (name = "Demand", description = "What companies ask for, set against the land on offer: for planners"),
         (name = "Keys", description = "API keys for planners and admins"),
+        (name = "Alerts", description = "Companies' saved needs: an e-mail when a plot comes to meet them, with double opt-in and an unsubscribe link in every mail"),
+        (name = "Mail", description = "The outbox of the mails the registry sends (the reception's notices and confirmations): planners see what was sent, what waits and what failed"),
         (name = "Pages", description = "Pages for people in a browser: the map (every resource above also answers `text/html`, or `f=html`)"),
         (name = "Operations", description = "Probes for orchestration"),
     )

@@ -105,12 +105,13 @@ test('clicking a plot opens its card; an enquiry is sent and stored', async () =
   await form.getByRole('button', { name: 'Send henvendelsen' }).click();
   await page.waitForSelector('#card .confirmation');
   const reference = await page.locator('#card .confirmation strong').textContent();
-  assert.match(reference, /^[0-9a-f-]{36}$/);
+  assert.match(reference, /^HEN-[0-9]{6}$/);
   await shot(page, 'enquiry-sent');
   // Stored, about this plot, as sent.
-  const stored = await fetch(`${BASE}/enquiries/${reference}`, { headers: { Authorization: `Bearer ${process.env.PLANNER_KEY}` } });
+  const stored = await fetch(`${BASE}/enquiries?limit=1`, { headers: { Authorization: `Bearer ${process.env.PLANNER_KEY}` } });
   assert.equal(stored.status, 200);
-  const enquiry = await stored.json();
+  const enquiry = (await stored.json()).enquiries[0];
+  assert.equal(enquiry.reference, reference);
   assert.equal(enquiry.plot.id, plot.id);
   assert.equal(enquiry.organisation_number, '974760673');
   assert.equal(enquiry.message, 'Vi trenger 20 daa til lager.');
@@ -139,6 +140,22 @@ test('the site finder ranks plots with reasons and shows them on the map', async
   await page.locator('#finder-results button.result').first().click();
   await page.waitForSelector('#card h2');
   await shot(page, 'site-finder');
+  // The search's needs as an alert: with nothing ticked as a must it is
+  // refused, with the reason; with a must it is saved, pending its mail.
+  await page.getByRole('button', { name: 'Varsle meg når en tomt som passer blir ledig' }).click();
+  const alertForm = page.locator('#finder-results form.alert-form');
+  await alertForm.getByLabel('E-post').fill('kari@example.no');
+  await alertForm.getByRole('button', { name: 'Lag varselet' }).click();
+  await page.waitForSelector('#finder-results form.alert-form .error:not([hidden])');
+  assert.match(await alertForm.locator('.error').textContent(), /hard requirement/);
+  await finder.locator('input[name="required"][value="area_m2"]').check();
+  await finder.getByRole('button', { name: 'Finn tomter' }).click();
+  await page.getByRole('button', { name: 'Varsle meg når en tomt som passer blir ledig' }).click();
+  await page.locator('#finder-results form.alert-form').getByLabel('E-post').fill('kari@example.no');
+  await page.locator('#finder-results form.alert-form').getByRole('button', { name: 'Lag varselet' }).click();
+  await page.waitForSelector('#finder-results .confirmation');
+  assert.match(await page.locator('#finder-results .confirmation').textContent(), /kari@example\.no/);
+  await shot(page, 'alert-saved');
   clean(page);
 });
 

@@ -522,7 +522,10 @@ async fn an_enquirer_is_exported_with_who_read_them_and_erased_on_request() {
     );
     let answer = send(&app, privacy(&admin, "erase", "kari@eksempel.no")).await;
     assert_eq!(answer.status, 200);
-    assert_eq!(answer.json(), json!({"enquiries": 1, "stored_answers": 1}));
+    assert_eq!(
+        answer.json(),
+        json!({"enquiries": 1, "stored_answers": 1, "alerts": 0, "mails": 0})
+    );
     assert_eq!(
         send(&app, get_demand(&planner, &format!("/enquiries/{id}")))
             .await
@@ -539,7 +542,10 @@ async fn an_enquirer_is_exported_with_who_read_them_and_erased_on_request() {
     assert_eq!(answer.json()["enquiries"], json!([]));
     // Again: nothing left to erase.
     let answer = send(&app, privacy(&admin, "erase", "kari@eksempel.no")).await;
-    assert_eq!(answer.json(), json!({"enquiries": 0, "stored_answers": 0}));
+    assert_eq!(
+        answer.json(),
+        json!({"enquiries": 0, "stored_answers": 0, "alerts": 0, "mails": 0})
+    );
 
     // Not an address: 400 naming the field.
     let answer = send(&app, privacy(&admin, "erase", "kari")).await;

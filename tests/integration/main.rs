@@ -1,5 +1,6 @@
 //! Integration tests: the real app against a real PostGIS, one database per test.
 
+mod alerts;
 mod availability;
 mod backup;
 mod bad_input;
@@ -17,6 +18,7 @@ mod http_caching;
 mod idempotency;
 mod import;
 mod items;
+mod mail;
 mod matching;
 mod metadata;
 mod openapi;

@@ -143,6 +143,15 @@ async fn metrics_count_requests_by_route_pattern_and_report_the_pool() {
     )
     .await;
     assert_eq!(matched.status, 200);
+    // The search's demand record is stored just after its answer, on a
+    // connection of its own: wait until it is there and the pool is idle.
+    for _ in 0..100 {
+        if count_rows(&db, "demand_records").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
 
     let answer = get(&app, "/metrics").await;
     let text = String::from_utf8(answer.body.clone()).unwrap();

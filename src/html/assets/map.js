@@ -287,7 +287,7 @@ function showEnquiry(where, { plotId = null, needs = null } = {}) {
       const answer = await res.json();
       if (res.ok) {
         form.replaceWith(h('div', { class: 'confirmation', role: 'status', tabindex: '-1' },
-          h('h3', {}, t('js.enquiry.sent')), h('p', {}, t('js.enquiry.reference'), ' ', h('strong', { class: 'mono' }, answer.id)),
+          h('h3', {}, t('js.enquiry.sent')), h('p', {}, t('js.enquiry.reference'), ' ', h('strong', { class: 'mono' }, answer.reference)),
           h('p', {}, t('js.enquiry.next'))));
         where.querySelector('.confirmation')?.focus();
         return;
@@ -457,10 +457,44 @@ function showResults(answer) {
   const box = bounds(answer);
   if (box) map.fitBounds(box, { padding: 60, maxZoom: 15 });
   const enquireAll = h('button', { type: 'button', class: 'secondary', onclick: (e) => { e.target.remove(); showEnquiry(results, { needs: lastNeeds }); } }, t('js.enquire.needs'));
+  const alertMe = h('button', { type: 'button', class: 'secondary', onclick: (e) => { e.target.remove(); showAlertForm(results, lastNeeds); } }, t('js.alert.offer'));
   results.replaceChildren(
     h('h3', {}, `${t('js.found')} ${answer.features.length} ${t('js.of')} ${answer.candidates}`),
     answer.features.length ? list : h('p', {}, t('js.none_found')),
-    enquireAll);
+    enquireAll, alertMe);
+}
+
+/** The alert form: the needs of the last search, saved with an address (POST /alerts). */
+function showAlertForm(where, searched) {
+  const { limit, ...needs } = searched;
+  const form = h('form', { class: 'alert-form', novalidate: '' },
+    h('p', { class: 'hint' }, t('js.alert.hint')),
+    h('label', {}, t('js.alert.email'), h('input', { type: 'email', name: 'email', required: '', autocomplete: 'email' })),
+    h('p', { class: 'error', role: 'alert', hidden: '' }),
+    h('p', { class: 'form-actions' }, h('button', { type: 'submit' }, t('js.alert.save'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const error = form.querySelector('.error');
+    error.hidden = true;
+    const email = form.elements.email.value.trim();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      const res = await fetch(`${config.base}/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ email, needs, lang: config.lang }) });
+      const answer = await res.json();
+      if (res.ok) {
+        form.replaceWith(h('p', { class: 'confirmation', role: 'status', tabindex: '-1' }, `${t('js.alert.saved')} ${answer.email}.`));
+        where.querySelector('.confirmation')?.focus();
+        return;
+      }
+      error.textContent = (answer.errors || []).map((x) => `${x.name}: ${x.reason}`).join('; ') || answer.detail || t('js.failed');
+      error.hidden = false;
+    } catch {
+      error.textContent = t('js.offline'); error.hidden = false;
+    } finally { button.disabled = false; }
+  });
+  where.append(form);
+  form.elements.email.focus();
 }
 
 // ------------------------------------------------------------- reserve
