@@ -510,3 +510,51 @@ async fn a_write_that_makes_a_plot_meet_ten_thousand_alerts_queues_their_digests
     // A debug build on two shared cores; the figure is in bench/README.md.
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
+
+#[actix_web::test]
+async fn a_confirmed_alert_is_demand_and_an_erasure_takes_the_alert() {
+    let db = TestDb::with_demo().await;
+    let admin = key(&db, "ola.admin", naeringsareal::keys::role::Role::Admin).await;
+    let app = app_on(&db).await;
+    assert_eq!(
+        send(&app, post_alert(&alert("kari@eksempel.no")))
+            .await
+            .status,
+        202
+    );
+    assert_eq!(
+        count_rows(&db, "demand_records").await,
+        0,
+        "no demand before it is confirmed"
+    );
+    confirm_from_outbox(&app, &db).await;
+    assert_eq!(
+        count_rows(
+            &db,
+            "demand_records WHERE source = 'alert' AND area_min_m2 = 20000"
+        )
+        .await,
+        1
+    );
+
+    let erase = TestRequest::post()
+        .uri("/privacy/erase")
+        .insert_header(bearer(&admin))
+        .insert_header(("content-type", "application/json"))
+        .set_payload(json!({"email": "KARI@eksempel.no"}).to_string())
+        .to_request();
+    let answer = send(&app, erase).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["alerts"], 1);
+    assert_eq!(count_rows(&db, "alerts").await, 0);
+    assert_eq!(
+        count_rows(&db, "mail_outbox").await,
+        0,
+        "its mails went with it"
+    );
+    assert_eq!(
+        count_rows(&db, "demand_records").await,
+        1,
+        "the demand stays"
+    );
+}
