@@ -147,9 +147,7 @@ pub async fn revalidate(
     if !headers.contains_key(header::CACHE_CONTROL) {
         let value = match status {
             StatusCode::OK | StatusCode::NOT_MODIFIED if read => {
-                if req.headers().contains_key(header::AUTHORIZATION)
-                    || req.cookie(super::caller::KEY_COOKIE).is_some()
-                {
+                if super::credentials::carries_key(&req) {
                     PRIVATE
                 } else {
                     PUBLIC

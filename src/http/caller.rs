@@ -16,8 +16,7 @@ use crate::keys::role::Role;
 use crate::keys::store;
 use crate::state::AppState;
 
-/// The cookie that holds a planner's key in a browser (set by `/sign-in`).
-pub const KEY_COOKIE: &str = "naeringsareal_key";
+pub use super::credentials::KEY_COOKIE;
 
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod caller;
 pub mod client;
 pub mod coding;
 pub mod cors;
+pub mod credentials;
 pub mod csv;
 pub mod finish;
 pub mod idempotency;
