@@ -112,6 +112,19 @@ pub struct ApiConfig {
     #[arg(long, env = "NAERINGSAREAL_TRUST_FORWARDED")]
     pub trust_forwarded: bool,
 
+    /// The reception's target for a first answer, in working days (Monday
+    /// to Friday but Norway's public holidays) after the day an enquiry
+    /// arrives: it is due at the end of that day. 1 to 20.
+    #[arg(long, env = "NAERINGSAREAL_ANSWER_WORKING_DAYS", default_value = "2", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub answer_working_days: u32,
+
+    /// Days after an enquiry is closed until its personal fields (name,
+    /// company, organisation number, e-mail, phone, message, the planners'
+    /// notes, the rating's comment, its mails) are erased; the enquiry stays,
+    /// anonymous, for the response times and demand. 1 to 3650.
+    #[arg(long, env = "NAERINGSAREAL_ENQUIRY_RETENTION_DAYS", default_value = "365", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub enquiry_retention_days: u32,
+
     /// Memory for cached vector tiles, in MiB (compressed tiles as served);
     /// 0 turns the tile cache off. A write never leaves a cached tile stale.
     #[arg(long, env = "NAERINGSAREAL_TILE_CACHE_MB", default_value = "128")]
@@ -387,6 +400,8 @@ impl Default for ApiConfig {
                 window: Duration::from_secs(600),
             },
             trust_forwarded: false,
+            answer_working_days: 2,
+            enquiry_retention_days: 365,
             tile_cache_mb: 128,
             basemap_url: None,
             basemap_attribution: String::new(),

@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod plots;
+pub mod reception;
 pub mod router;
 pub mod state;
 pub mod tiles;

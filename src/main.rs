@@ -2,6 +2,7 @@
 //! `api-key` and `import`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -10,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 use indicatif::{ProgressBar, ProgressStyle};
 use naeringsareal::config::{DbConfig, ServerConfig};
 use naeringsareal::crs::Crs;
+use naeringsareal::enquiries::privacy;
 use naeringsareal::error::ApiError;
 use naeringsareal::http::idempotency;
 use naeringsareal::keys::role::Role;
@@ -134,11 +136,20 @@ enum PrivacyAction {
         )]
         public_url: String,
     },
-    /// Erase the enquirer: their enquiries, history and stored answers.
+    /// Erase the enquirer: the personal fields of their enquiries (which
+    /// stay, anonymous), the planners' notes and mails of them, the stored
+    /// answers of their retries, and the address's alerts and mails.
     Erase {
         /// The e-mail address they wrote from (any case).
         #[arg(long)]
         email: String,
+    },
+    /// Erase now what the service erases hourly: the personal fields of the
+    /// enquiries closed longer ago than the retention time.
+    EraseExpired {
+        /// Days after closing.
+        #[arg(long, env = "NAERINGSAREAL_ENQUIRY_RETENTION_DAYS", default_value = "365", value_parser = clap::value_parser!(u64).range(1..=3650))]
+        days: u64,
     },
 }
 
@@ -222,7 +233,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn privacy(action: PrivacyAction, db: &DbConfig) -> anyhow::Result<()> {
-    use naeringsareal::enquiries::{handlers, privacy};
+    use naeringsareal::enquiries::handlers;
     let pool = db::build_pool(db)?;
     let mut conn = pool.get().await.context("connecting to the database")?;
     match action {
@@ -242,8 +253,14 @@ async fn privacy(action: PrivacyAction, db: &DbConfig) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "erased {} enquiries, {} stored answers, {} alerts and {} other mails; their demand records stay, anonymous",
+                "erased {} enquiries, {} stored answers, {} alerts and {} mails; the enquiries and their demand records stay, anonymous",
                 erased.enquiries, erased.stored_answers, erased.alerts, erased.mails
+            );
+        }
+        PrivacyAction::EraseExpired { days } => {
+            let erased = privacy::erase_expired(&mut conn, days).await?;
+            println!(
+                "erased the personal data of {erased} enquiries closed more than {days} days ago"
             );
         }
     }
@@ -419,9 +436,17 @@ async fn serve(db: DbConfig, server: ServerConfig) -> anyhow::Result<()> {
     };
     let shared = Shared::from(state);
     tokio::spawn(load_copies(shared.clone()));
-    tokio::spawn(idempotency::purge_hourly(
+    tokio::spawn(db::hourly(
         shared.state.pool.clone(),
-        server.api.idempotency_ttl,
+        |conn, secs| Box::pin(idempotency::purge(conn, Duration::from_secs(secs))),
+        server.api.idempotency_ttl.as_secs(),
+        "expired idempotency keys deleted",
+    ));
+    tokio::spawn(db::hourly(
+        shared.state.pool.clone(),
+        |conn, days| Box::pin(privacy::erase_expired(conn, days)),
+        u64::from(server.api.enquiry_retention_days),
+        "personal data of enquiries closed longer than the retention time erased",
     ));
     // The outbox's sender, when an SMTP server is configured; without one
     // the outbox fills (nothing is lost) and nothing is sent.
@@ -501,7 +526,7 @@ mod tests {
             panic!("not serve");
         };
         assert_eq!(server.listen.port(), 9000);
-        assert_eq!(db.pool_timeout, std::time::Duration::from_millis(250));
+        assert_eq!(db.pool_timeout, Duration::from_millis(250));
         assert_eq!(server.api.count_limit, 0);
         assert_eq!(server.api.max_in_flight.get(), 256);
         assert!(server.api.metrics);

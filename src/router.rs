@@ -24,7 +24,8 @@ use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::tiles::cache::TileCache;
 use crate::{
-    alerts, demand, enquiries, health, html, keys, mail, map, matching, ogc, plots, tiles,
+    alerts, demand, enquiries, health, html, keys, mail, map, matching, ogc, plots, reception,
+    tiles,
 };
 
 /// Everything the app's workers share: the state every handler reaches,
@@ -80,6 +81,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     map::configure(cfg);
     keys::configure(cfg);
     enquiries::configure(cfg);
+    reception::configure(cfg);
     demand::configure(cfg);
     mail::configure(cfg);
     alerts::configure(cfg);
@@ -293,7 +295,7 @@ fn allowed_methods(pattern: &str) -> &'static str {
         "/keys/{name}" => "DELETE",
         "/enquiries/{id}" => "GET, HEAD, PATCH",
         "/outbox/{id}/retry" | "/alerts" => "POST",
-        "/alerts/confirm" | "/alerts/unsubscribe" => "GET, HEAD, POST",
+        "/alerts/confirm" | "/alerts/unsubscribe" | "/rating" => "GET, HEAD, POST",
         _ => "GET, HEAD",
     }
 }

@@ -193,3 +193,30 @@ pub async fn check_database(pool: &DbPool) -> anyhow::Result<String> {
     }
     Ok(version)
 }
+
+/// The work of a housekeeping job: what it did, counted.
+pub type Chore = for<'c> fn(
+    &'c mut AsyncPgConnection,
+    u64,
+) -> futures_util::future::BoxFuture<'c, diesel::QueryResult<usize>>;
+
+/// Runs `chore` with `arg` at once and then once an hour, for as long as the
+/// service runs (every instance does; the chores are single statements that
+/// do not conflict), logging what it did as `done`. A failure is logged and
+/// tried again the next hour.
+pub async fn hourly(pool: DbPool, chore: Chore, arg: u64, done: &'static str) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let result = match pool.get().await {
+            Ok(mut conn) => chore(&mut conn, arg).await.map_err(anyhow::Error::from),
+            Err(e) => Err(anyhow::Error::from(e)),
+        };
+        match result {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "{done}"),
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed: {done}"),
+        }
+    }
+}

@@ -80,20 +80,24 @@ diesel::table! {
     enquiries (id) {
         id -> Uuid,
         plot_id -> Nullable<Uuid>,
-        name -> Text,
-        company -> Text,
-        organisation_number -> Text,
-        email -> Text,
+        name -> Nullable<Text>,
+        company -> Nullable<Text>,
+        organisation_number -> Nullable<Text>,
+        email -> Nullable<Text>,
         phone -> Nullable<Text>,
-        message -> Text,
+        message -> Nullable<Text>,
         needs -> Nullable<Jsonb>,
         status -> Text,
         assigned_to -> Nullable<Text>,
-        client_address -> Text,
+        client_address -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         reference -> Text,
         lang -> Text,
+        answer_due_at -> Timestamptz,
+        answered_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -110,6 +114,19 @@ diesel::table! {
         to_status -> Text,
         assigned_to -> Nullable<Text>,
         note -> Nullable<Text>,
+        note_erased -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    enquiry_ratings (enquiry_id) {
+        enquiry_id -> Uuid,
+        score -> Int2,
+        comment -> Nullable<Text>,
+        rated_at -> Timestamptz,
     }
 }
 
@@ -273,11 +290,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    service_secrets (name) {
+        name -> Text,
+        secret -> Bytea,
+    }
+}
+
 diesel::joinable!(alert_matches -> alerts (alert_id));
 diesel::joinable!(alert_matches -> plots (plot_id));
 diesel::joinable!(demand_records -> enquiries (enquiry_id));
 diesel::joinable!(enquiries -> plots (plot_id));
 diesel::joinable!(enquiry_events -> enquiries (enquiry_id));
+diesel::joinable!(enquiry_ratings -> enquiries (enquiry_id));
 diesel::joinable!(mail_outbox -> alerts (alert_id));
 diesel::joinable!(mail_outbox -> enquiries (enquiry_id));
 diesel::joinable!(plot_versions -> plots (plot_id));
@@ -290,6 +318,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     demand_records,
     enquiries,
     enquiry_events,
+    enquiry_ratings,
     enquiry_reads,
     idempotency_keys,
     land_use_codes,
@@ -297,4 +326,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     plot_versions,
     plots,
     reference_places,
+    service_secrets,
 );

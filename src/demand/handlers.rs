@@ -2,7 +2,7 @@
 //! per segment and power band, with a column per quarter) or a page.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{Months, NaiveDate, Utc};
+use chrono::Utc;
 use utoipa::IntoParams;
 
 use super::page;
@@ -11,12 +11,9 @@ use crate::error::ApiError;
 use crate::html::negotiate::{Form, form};
 use crate::http;
 use crate::http::caller::Planner;
-use crate::http::params::QueryParams;
+use crate::http::params::{QueryParams, period};
 use crate::http::problems;
 use crate::state::AppState;
-
-/// The longest period one report covers.
-const MAX_YEARS: u32 = 10;
 
 /// Query parameters of the demand report.
 #[derive(Debug, IntoParams)]
@@ -30,11 +27,6 @@ pub struct DemandQuery {
     pub to: Option<String>,
     /// `json` (default), `csv` or `html`.
     pub f: Option<String>,
-}
-
-fn day(value: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| format!("`{value}` is not a date: write YYYY-MM-DD"))
 }
 
 /// Demand against supply for a period: the enquiries', searches' and saved
@@ -62,21 +54,7 @@ pub async fn get_demand(
 ) -> Result<HttpResponse, ApiError> {
     let mut p = QueryParams::parse(req.query_string());
     p.check_format(&["json", "csv", "html"]);
-    let today = Utc::now().date_naive();
-    let to = p.parsed("to", day).unwrap_or(today);
-    let from = p.parsed("from", day).unwrap_or_else(|| {
-        to.checked_sub_months(Months::new(12))
-            .and_then(|d| d.succ_opt())
-            .unwrap_or(to)
-    });
-    if from > to {
-        p.error("from", format!("{from} is after `to` ({to})"));
-    } else if to
-        .checked_sub_months(Months::new(12 * MAX_YEARS))
-        .is_some_and(|d| from < d)
-    {
-        p.error("from", format!("a report covers at most {MAX_YEARS} years"));
-    }
+    let (from, to) = period(&mut p, Utc::now().date_naive());
     let format = match p.get("f") {
         Some(f) => f.to_owned(),
         None if form(&req) == Form::Html => "html".to_owned(),

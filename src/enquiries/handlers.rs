@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use strum::VariantNames;
 use utoipa::IntoParams;
@@ -34,6 +34,7 @@ use crate::mail::templates::EnquiryFacts;
 use crate::matching::candidates::Candidates;
 use crate::matching::needs::Needs;
 use crate::plots::catalogue::COLLECTION_ID;
+use crate::reception::rating;
 use crate::state::AppState;
 
 /// The largest body of an enquiry or of a change to one (413 past it).
@@ -95,6 +96,7 @@ pub async fn create_enquiry(
     // `Accept-Language`), else bokmål.
     let request_lang = Lang::of(&req);
     let reception_email = state.api.mail.reception_email.as_deref();
+    let answer_working_days = state.api.answer_working_days;
     let mut conn = state.conn().await?;
     // The statement of needs is demand, with how many plots on offer meet
     // its hard requirements now (site matching's copy, as a search would).
@@ -132,12 +134,21 @@ pub async fn create_enquiry(
             }
             let (input, plot) = validate(conn, &body).await?;
             let lang = input.lang.unwrap_or(request_lang);
-            let row = queries::insert(conn, &input, lang, &client).await?;
+            let row =
+                queries::insert(conn, &input, lang, &client, answer_working_days).await?;
             if let Some(demand) = &demand {
                 record::store(conn, Source::Enquiry(row.id), demand, found).await?;
             }
             // In this transaction: the mails exist exactly when the enquiry does.
-            let mails = queue_mails(conn, &base, &row, plot.as_ref(), lang, reception_email).await?;
+            let mails = queue_mails(
+                conn,
+                &base,
+                (&row, &input),
+                plot.as_ref(),
+                lang,
+                reception_email,
+            )
+            .await?;
             tracing::info!(enquiry = %row.id, reference = %row.reference, plot = ?row.plot_id, mails = mails.len(), "enquiry received");
             let enquiry = to_wire(&base, row, plot, None);
             let reply = Reply::of(
@@ -157,7 +168,7 @@ pub async fn create_enquiry(
 async fn queue_mails(
     conn: &mut AsyncPgConnection,
     base: &str,
-    row: &EnquiryRow,
+    (row, input): (&EnquiryRow, &EnquiryInput),
     plot: Option<&PlotSummary>,
     lang: Lang,
     reception_email: Option<&str>,
@@ -166,14 +177,15 @@ async fn queue_mails(
     let facts = EnquiryFacts {
         reference: &row.reference,
         received: row.created_at,
-        name: &row.name,
-        company: &row.company,
-        organisation_number: &row.organisation_number,
-        email: &row.email,
-        phone: row.phone.as_deref(),
-        message: &row.message,
+        due: row.answer_due_at,
+        name: &input.name,
+        company: &input.company,
+        organisation_number: &input.organisation_number,
+        email: &input.email,
+        phone: input.phone.as_deref(),
+        message: &input.message,
         plot: plot.map(|p| (p.reference.as_str(), p.name.as_str())),
-        needs: row.needs.as_ref(),
+        needs: input.needs.as_ref(),
         link: &link,
     };
     Ok(reception::queue_enquiry_mails(conn, row.id, lang, &facts, reception_email).await?)
@@ -252,11 +264,22 @@ pub struct EnquiriesQuery {
     /// Only enquiries about this plot (its id), or any of a comma-separated list.
     #[param(example = "0b7f3c52-5d7e-4a8e-9d43-0a6f2f8e1c11")]
     pub plot_id: Option<String>,
+    /// `true`: only enquiries whose first answer is late (due, and none
+    /// yet), the overdue list; `false`: only the others.
+    pub overdue: Option<bool>,
     /// Output format; only JSON is served.
     pub f: Option<String>,
 }
 
-const LIST_PARAMS: &[&str] = &["limit", "cursor", "status", "assigned_to", "plot_id", "f"];
+const LIST_PARAMS: &[&str] = &[
+    "limit",
+    "cursor",
+    "status",
+    "assigned_to",
+    "plot_id",
+    "overdue",
+    "f",
+];
 
 /// The enquiries, newest first, a page at a time. Planners only.
 #[utoipa::path(
@@ -309,6 +332,11 @@ pub async fn list_enquiries(
                 })
             })
             .unwrap_or_default(),
+        overdue: p.parsed("overdue", |v| match v {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("`{v}` is not `true` or `false`")),
+        }),
     };
     let pairs = p.finish(LIST_PARAMS)?;
     let mut conn = state.conn().await?;
@@ -410,13 +438,17 @@ pub async fn update_enquiry(
     let body = parse_json(&read_body(&req, payload, MAX_BODY_BYTES).await?)?;
     let (change, errors) = input::check_change(&body);
     let base = state.base_url(&req);
+    let reception_email = state.api.mail.reception_email.as_deref();
     let mut conn = state.conn().await?;
     let enquiry = conn
         .transaction(async |conn| {
             let current = queries::lock(conn, id)
                 .await?
                 .ok_or_else(|| not_found(id))?;
-            apply(conn, &current, change, errors, &who).await?;
+            let closed = apply(conn, &current, change, errors, &who).await?;
+            if closed {
+                queue_rating_request(conn, &base, &current, reception_email).await?;
+            }
             privacy::log_reads(conn, &[id], &who, How::One).await?;
             read(conn, &base, id).await
         })
@@ -424,14 +456,15 @@ pub async fn update_enquiry(
     Ok(HttpResponse::Ok().json(enquiry))
 }
 
-/// Checks `change` against the enquiry as it is (locked) and makes it.
+/// Checks `change` against the enquiry as it is (locked) and makes it;
+/// whether it closed the enquiry.
 async fn apply(
     conn: &mut AsyncPgConnection,
     current: &EnquiryRow,
     change: Change,
     mut errors: Vec<FieldError>,
     who: &str,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     if let Some(Some(name)) = &change.assigned_to {
         match queries::key_state(conn, name).await? {
             None => errors.push(FieldError::new(
@@ -454,6 +487,12 @@ async fn apply(
         return Err(ApiError::Conflict(format!(
             "enquiry {} is closed: reopen it (status in_progress, with a note) to change it",
             current.id
+        )));
+    }
+    if current.erased_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "enquiry {} is closed and its personal data was erased: it cannot be reopened",
+            current.reference
         )));
     }
     if from != to {
@@ -479,7 +518,7 @@ async fn apply(
     };
     if from == to && assigned_to == current.assigned_to && change.note.is_none() {
         // Nothing changes: nothing to record.
-        return Ok(());
+        return Ok(false);
     }
     queries::change(
         conn,
@@ -491,6 +530,35 @@ async fn apply(
     )
     .await?;
     tracing::info!(enquiry = %current.id, from = from.as_ref(), to = to.as_ref(), by = %who, "enquiry changed");
+    Ok(to == EnquiryStatus::Closed && from != to)
+}
+
+/// Queues the request to rate the reception to the company of the enquiry
+/// `closed` has just closed (once per enquiry).
+async fn queue_rating_request(
+    conn: &mut AsyncPgConnection,
+    base: &str,
+    closed: &EnquiryRow,
+    reception_email: Option<&str>,
+) -> Result<(), ApiError> {
+    let (Some(name), Some(email)) = (&closed.name, &closed.email) else {
+        return Ok(());
+    };
+    let lang = Lang::parse(&closed.lang).unwrap_or(Lang::Nb);
+    let link = format!(
+        "{}&lang={}",
+        rating::link(conn, base, closed.id).await?,
+        lang.tag()
+    );
+    reception::queue_rating_request(
+        conn,
+        closed.id,
+        lang,
+        (&closed.reference, name, email),
+        &link,
+        reception_email,
+    )
+    .await?;
     Ok(())
 }
 
@@ -528,6 +596,7 @@ fn to_wire(
             &format!("The plot asked about, {}", plot.reference),
         ));
     }
+    let overdue = row.overdue(Utc::now());
     Enquiry {
         id: row.id,
         reference: row.reference,
@@ -548,9 +617,14 @@ fn to_wire(
         message: row.message,
         needs: row.needs,
         status: status_of(&row.status),
+        overdue,
         assigned_to: row.assigned_to,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        answer_due_at: row.answer_due_at,
+        answered_at: row.answered_at,
+        closed_at: row.closed_at,
+        erased_at: row.erased_at,
         events: events.map(|events| {
             events
                 .into_iter()

@@ -1,14 +1,21 @@
 //! Enquirers are people: every read of an enquiry by a key is logged (who,
-//! when, how), and one enquirer's data can be exported or erased on request
+//! when, how); one enquirer's data can be exported or erased on request
 //! (the GDPR's rights of access and erasure), by admins through the API or
-//! the CLI. An erasure deletes the enquirer's enquiries with their history
-//! and mails, the stored answers of their retries, and the alerts and mails
-//! of the address; their demand records stay,
-//! anonymous, and so does the read log (it holds no personal data).
+//! the CLI; and every enquiry's personal data is erased a set time after it
+//! closed (the retention time), hourly.
+//!
+//! Erasing an enquiry empties its personal fields in place (name, company,
+//! organisation number, e-mail, phone, message, the client's address), its
+//! planners' notes and its rating's comment, and deletes its mails and the
+//! stored answers of its retries; the enquiry stays, anonymous, with its
+//! times, status and plot, for the response times, ratings and demand. An
+//! erasure on request also deletes the address's alerts and other mails.
+//! The read log stays (it holds no personal data).
 
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -152,14 +159,14 @@ pub async fn export(
 /// What an erasure removed.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 pub struct Erased {
-    /// Enquiries deleted, with their history.
+    /// Enquiries whose personal data was erased (they stay, anonymous).
     pub enquiries: i64,
     /// Stored answers of retried POSTs that held one of them.
     pub stored_answers: i64,
     /// Saved alerts of the address, with their mails and matches.
     pub alerts: i64,
-    /// Other mails to the address still in the outbox (those of the
-    /// enquiries and alerts go with them).
+    /// Mails of the enquiries, and other mails to the address, deleted
+    /// from the outbox (those of the alerts go with them).
     pub mails: i64,
 }
 
@@ -169,52 +176,135 @@ struct Count {
     n: i64,
 }
 
-/// Erases the enquirer `email`: their enquiries, history and mails, the
-/// stored answers that hold them, and the address's alerts and other mails,
-/// at once or not at all. Their demand
-/// records stay, without the link; the read log stays.
+/// `sql` (a `WITH gone AS (… RETURNING 1)` with `$1`) bound to `value`:
+/// how many rows it touched.
+async fn count<T, V>(conn: &mut AsyncPgConnection, sql: &str, value: V) -> QueryResult<i64>
+where
+    T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue,
+    V: diesel::serialize::ToSql<T, diesel::pg::Pg> + Send,
+    T: diesel::query_builder::QueryId + Send + 'static,
+    diesel::pg::Pg: diesel::sql_types::HasSqlType<T>,
+{
+    let counted: Count = diesel::sql_query(format!("{sql} SELECT count(*) AS n FROM gone"))
+        .bind::<T, _>(value)
+        .get_result(conn)
+        .await?;
+    Ok(counted.n)
+}
+
+/// Erases the personal data of the enquiries `ids` (locked by the caller)
+/// in place: see the module's comment. An enquiry still open is closed
+/// (an erased enquiry cannot be handled further). Returns what it erased:
+/// the enquiries, the stored answers and the mails.
+async fn anonymise(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Erased> {
+    let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let stored_answers = count::<Array<Text>, _>(
+        conn,
+        "WITH gone AS (
+             DELETE FROM idempotency_keys AS k
+             WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS id
+                           WHERE position(convert_to(id, 'UTF8') IN k.body) > 0)
+             RETURNING 1)",
+        &texts,
+    )
+    .await?;
+    let enquiries = count::<Array<SqlUuid>, _>(
+        conn,
+        "WITH gone AS (
+             UPDATE enquiries SET name = NULL, company = NULL, organisation_number = NULL,
+                 email = NULL, phone = NULL, message = NULL, client_address = NULL,
+                 status = 'closed', closed_at = coalesce(closed_at, now()),
+                 answered_at = coalesce(answered_at, now()),
+                 erased_at = now(), updated_at = now()
+             WHERE id = ANY ($1) AND erased_at IS NULL
+             RETURNING 1)",
+        ids,
+    )
+    .await?;
+    diesel::sql_query(
+        "UPDATE enquiry_events SET note = NULL, note_erased = true
+         WHERE enquiry_id = ANY ($1) AND note IS NOT NULL",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE enquiry_ratings SET comment = NULL WHERE enquiry_id = ANY ($1) AND comment IS NOT NULL",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .execute(conn)
+    .await?;
+    let mails = count::<Array<SqlUuid>, _>(
+        conn,
+        "WITH gone AS (DELETE FROM mail_outbox WHERE enquiry_id = ANY ($1) RETURNING 1)",
+        ids,
+    )
+    .await?;
+    Ok(Erased {
+        enquiries,
+        stored_answers,
+        alerts: 0,
+        mails,
+    })
+}
+
+/// Erases the enquirer `email` on request: the personal data of their
+/// enquiries (see the module's comment), and the address's alerts and other
+/// mails, at once or not at all. Their enquiries and demand records stay,
+/// anonymous; the read log stays.
 pub async fn erase(conn: &mut AsyncPgConnection, email: &str) -> Result<Erased, ApiError> {
     conn.transaction(async |conn| {
         let ids = enquiries_of(conn, email, true).await?;
-        let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let answers: Count = diesel::sql_query(
-            "WITH gone AS (
-                     DELETE FROM idempotency_keys AS k
-                     WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS id
-                                   WHERE position(convert_to(id, 'UTF8') IN k.body) > 0)
-                     RETURNING 1)
-                 SELECT count(*) AS n FROM gone",
+        let erased = anonymise(conn, &ids).await?;
+        let alerts = count::<Text, _>(
+            conn,
+            "WITH gone AS (DELETE FROM alerts WHERE lower(email) = lower($1) RETURNING 1)",
+            email,
         )
-        .bind::<Array<Text>, _>(&texts)
-        .get_result(conn)
         .await?;
-        let deleted: Count = diesel::sql_query(
-            "WITH gone AS (DELETE FROM enquiries WHERE id = ANY ($1) RETURNING 1)
-                 SELECT count(*) AS n FROM gone",
+        let mails = count::<Text, _>(
+            conn,
+            "WITH gone AS (DELETE FROM mail_outbox WHERE lower(recipient) = lower($1) RETURNING 1)",
+            email,
         )
-        .bind::<Array<SqlUuid>, _>(&ids)
-        .get_result(conn)
-        .await?;
-        let alerts: Count = diesel::sql_query(
-            "WITH gone AS (DELETE FROM alerts WHERE lower(email) = lower($1) RETURNING 1)
-             SELECT count(*) AS n FROM gone",
-        )
-        .bind::<Text, _>(email)
-        .get_result(conn)
-        .await?;
-        let mails: Count = diesel::sql_query(
-            "WITH gone AS (DELETE FROM mail_outbox WHERE lower(recipient) = lower($1) RETURNING 1)
-             SELECT count(*) AS n FROM gone",
-        )
-        .bind::<Text, _>(email)
-        .get_result(conn)
         .await?;
         Ok::<_, ApiError>(Erased {
-            enquiries: deleted.n,
-            stored_answers: answers.n,
-            alerts: alerts.n,
-            mails: mails.n,
+            alerts,
+            mails: erased.mails + mails,
+            ..erased
         })
     })
     .await
+}
+
+/// The most enquiries one pass of [`erase_expired`] erases (the next pass
+/// takes the rest).
+const EXPIRED_BATCH: i64 = 1000;
+
+/// Erases the personal data of the enquiries closed more than `days` days
+/// ago (the retention time), up to a batch at a time until none is left;
+/// how many it erased. Enquiries another instance is erasing are skipped.
+pub async fn erase_expired(conn: &mut AsyncPgConnection, days: u64) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let erased = conn
+            .transaction(async |conn| {
+                let ids: Vec<Id> = diesel::sql_query(
+                    "SELECT id FROM enquiries
+                     WHERE erased_at IS NULL AND closed_at < now() - make_interval(days => $1)
+                     ORDER BY closed_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                )
+                .bind::<Integer, _>(i32::try_from(days).unwrap_or(i32::MAX))
+                .bind::<BigInt, _>(EXPIRED_BATCH)
+                .load(conn)
+                .await?;
+                let ids: Vec<Uuid> = ids.into_iter().map(|i| i.id).collect();
+                anonymise(conn, &ids).await.map(|e| e.enquiries)
+            })
+            .await?;
+        total += erased as usize;
+        if erased < EXPIRED_BATCH {
+            return Ok(total);
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text};
+use diesel::sql_types::{BigInt, Double, Integer, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
@@ -15,18 +15,19 @@ use super::input::EnquiryInput;
 use crate::db::schema::{api_keys, enquiries, enquiry_events, plots};
 use crate::html::i18n::Lang;
 
-/// An enquiry's columns but the client's address (which never leaves the database).
+/// An enquiry's columns but the client's address (which never leaves the
+/// database). The personal fields are `None` once erased.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = enquiries, check_for_backend(Pg))]
 pub struct EnquiryRow {
     pub id: Uuid,
     pub plot_id: Option<Uuid>,
-    pub name: String,
-    pub company: String,
-    pub organisation_number: String,
-    pub email: String,
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub organisation_number: Option<String>,
+    pub email: Option<String>,
     pub phone: Option<String>,
-    pub message: String,
+    pub message: Option<String>,
     pub needs: Option<Value>,
     pub status: String,
     pub assigned_to: Option<String>,
@@ -36,6 +37,21 @@ pub struct EnquiryRow {
     pub reference: String,
     /// The language of its replies, `nb` or `en`.
     pub lang: String,
+    /// When its first answer is due (the target when it arrived).
+    pub answer_due_at: DateTime<Utc>,
+    /// When it first got an answer, or was closed without one.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When it was closed, while it is.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When its personal fields were erased.
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+impl EnquiryRow {
+    /// Its first answer is late: due, and none yet.
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.answered_at.is_none() && self.answer_due_at < now
+    }
 }
 
 /// What an enquiry shows of its plot, and what a submission checks.
@@ -64,14 +80,17 @@ pub struct EventRow {
     pub to_status: String,
     pub assigned_to: Option<String>,
     pub note: Option<String>,
+    pub note_erased: bool,
 }
 
-/// Which enquiries a listing selects. Empty lists mean "any".
+/// Which enquiries a listing selects. Empty lists and `None` mean "any".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnquiryFilter {
     pub status: Vec<String>,
     pub assigned_to: Vec<String>,
     pub plot_id: Vec<Uuid>,
+    /// Only those whose first answer is late (`true`), or not (`false`).
+    pub overdue: Option<bool>,
 }
 
 /// Where a page starts: after this enquiry in the order newest first.
@@ -127,14 +146,19 @@ pub async fn plot(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// Stores a new enquiry from `client`, in `lang` (its reference number
-/// comes from the database).
+/// Stores a new enquiry from `client`, in `lang`, its first answer due by
+/// the end of the `working_days`-th working day after today (its reference
+/// number and due time come from the database).
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     input: &EnquiryInput,
     lang: Lang,
     client: &str,
+    working_days: u32,
 ) -> QueryResult<EnquiryRow> {
+    let due = diesel::dsl::sql::<Timestamptz>("answer_due(now(), ")
+        .bind::<Integer, _>(working_days as i32)
+        .sql(")");
     diesel::insert_into(enquiries::table)
         .values((
             enquiries::plot_id.eq(input.plot_id),
@@ -147,6 +171,7 @@ pub async fn insert(
             enquiries::needs.eq(&input.needs),
             enquiries::client_address.eq(client),
             enquiries::lang.eq(lang.tag()),
+            enquiries::answer_due_at.eq(due),
         ))
         .returning(EnquiryRow::as_returning())
         .get_result(conn)
@@ -173,6 +198,23 @@ pub async fn list(
     }
     if !filter.plot_id.is_empty() {
         query = query.filter(enquiries::plot_id.eq_any(&filter.plot_id));
+    }
+    match filter.overdue {
+        Some(true) => {
+            query = query.filter(
+                enquiries::answered_at
+                    .is_null()
+                    .and(enquiries::answer_due_at.lt(diesel::dsl::now)),
+            )
+        }
+        Some(false) => {
+            query = query.filter(
+                enquiries::answered_at
+                    .is_not_null()
+                    .or(enquiries::answer_due_at.ge(diesel::dsl::now)),
+            )
+        }
+        None => {}
     }
     if let Some(after) = after {
         query = query.filter(
@@ -215,7 +257,9 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// Sets an enquiry's status and assignee and records the change, by `by`.
+/// Sets an enquiry's status and assignee and records the change, by `by`:
+/// its first answer is when it first moves to answered or closed; it is
+/// closed from when it moves to closed until it is reopened.
 pub async fn change(
     conn: &mut AsyncPgConnection,
     current: &EnquiryRow,
@@ -224,14 +268,20 @@ pub async fn change(
     note: Option<&str>,
     by: &str,
 ) -> QueryResult<()> {
-    diesel::update(enquiries::table.find(current.id))
-        .set((
-            enquiries::status.eq(to_status),
-            enquiries::assigned_to.eq(assigned_to),
-            enquiries::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+    // The database's clock, the one that stamps `created_at` and the events.
+    diesel::sql_query(
+        "UPDATE enquiries SET status = $2, assigned_to = $3, updated_at = now(),
+             answered_at = CASE WHEN answered_at IS NULL AND $2 IN ('answered', 'closed')
+                                THEN now() ELSE answered_at END,
+             closed_at = CASE WHEN $2 <> 'closed' THEN NULL
+                              WHEN status = 'closed' THEN closed_at ELSE now() END
+         WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(current.id)
+    .bind::<Text, _>(to_status)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(assigned_to)
+    .execute(conn)
+    .await?;
     diesel::insert_into(enquiry_events::table)
         .values((
             enquiry_events::enquiry_id.eq(current.id),

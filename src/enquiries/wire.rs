@@ -116,7 +116,8 @@ pub struct EnquiryEvent {
     pub to_status: EnquiryStatus,
     /// Who was in charge afterwards; null when no one.
     pub assigned_to: Option<String>,
-    /// What was done or answered, or why.
+    /// What was done or answered, or why; null when none was given, or
+    /// once erased with the enquiry's personal fields.
     pub note: Option<String>,
 }
 
@@ -134,18 +135,20 @@ pub struct Enquiry {
     pub lang: String,
     /// The plot asked about, if any; null for an enquiry about a need.
     pub plot: Option<PlotRef>,
-    /// The name of the person asking.
-    pub name: String,
-    /// The company.
-    pub company: String,
-    /// The company's organisation number, 9 digits.
-    pub organisation_number: String,
-    /// The e-mail address to answer to.
-    pub email: String,
-    /// The phone number, if given.
+    /// The name of the person asking; null once erased (this and the other
+    /// personal fields are erased a set time after the enquiry closed, or
+    /// when the enquirer asks).
+    pub name: Option<String>,
+    /// The company; null once erased.
+    pub company: Option<String>,
+    /// The company's organisation number, 9 digits; null once erased.
+    pub organisation_number: Option<String>,
+    /// The e-mail address to answer to; null once erased.
+    pub email: Option<String>,
+    /// The phone number, if given; null once erased.
     pub phone: Option<String>,
-    /// What the company asks.
-    pub message: String,
+    /// What the company asks; null once erased.
+    pub message: Option<String>,
     /// The needs from site matching, as given; null when none were.
     #[schema(value_type = Option<Object>)]
     pub needs: Option<Value>,
@@ -157,6 +160,19 @@ pub struct Enquiry {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// When its first answer is due: the end of the target's last working
+    /// day (Norwegian time), as the target was when it arrived.
+    pub answer_due_at: DateTime<Utc>,
+    /// When it first got an answer (moved to answered, or was closed
+    /// without one); null until then.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Its first answer is late: due, and none yet.
+    pub overdue: bool,
+    /// When it was closed; null while it is open (a reopened enquiry is open).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When its personal fields were erased; absent until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<DateTime<Utc>>,
     /// Every workflow change, oldest first (only when one enquiry is read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EnquiryEvent>>,

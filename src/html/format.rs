@@ -1,7 +1,7 @@
 //! Numbers and dates as people read them in each language: `12 345,6` and
 //! `1. jan. 2027` in bokmål, `12,345.6` and `1 Jan 2027` in English.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
 use super::i18n::Lang;
 
@@ -35,6 +35,47 @@ pub fn integer(lang: Lang, value: i64) -> String {
     number(lang, value as f64, 0)
 }
 
+/// Norway's time zone: days, quarters and deadlines are Norwegian.
+pub const NORWAY: chrono_tz::Tz = chrono_tz::Europe::Oslo;
+
+/// The day that ends at `deadline`, a midnight in Norwegian time.
+pub fn last_day(deadline: DateTime<Utc>) -> NaiveDate {
+    (deadline - TimeDelta::seconds(1))
+        .with_timezone(&NORWAY)
+        .date_naive()
+}
+
+/// A calendar date with its weekday: "torsdag 3. des. 2026".
+pub fn weekday_date(lang: Lang, day: NaiveDate) -> String {
+    const NB: [&str; 7] = [
+        "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
+    ];
+    const EN: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let weekday = day.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Nb => format!("{} {}", NB[weekday], date(lang, day)),
+        Lang::En => format!("{} {}", EN[weekday], date(lang, day)),
+    }
+}
+
+/// A moment in Norwegian time, to the minute: "3. des. 2026 14:05".
+pub fn local_time(lang: Lang, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&NORWAY);
+    format!(
+        "{} {}",
+        date(lang, local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
 /// A calendar date.
 pub fn date(lang: Lang, date: NaiveDate) -> String {
     const NB: [&str; 12] = [
@@ -54,6 +95,31 @@ pub fn date(lang: Lang, date: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_end_on_the_norwegian_day_before_their_midnight() {
+        // Midnight at the end of Thursday 3 December 2026, Norwegian time
+        // (UTC+1), and of Wednesday 31 March 2027 (summer time, UTC+2).
+        let winter = "2026-12-03T23:00:00Z".parse().unwrap();
+        assert_eq!(
+            last_day(winter),
+            NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()
+        );
+        let summer = "2027-03-31T22:00:00Z".parse().unwrap();
+        assert_eq!(
+            last_day(summer),
+            NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()
+        );
+        assert_eq!(
+            weekday_date(Lang::Nb, last_day(winter)),
+            "torsdag 3. des. 2026"
+        );
+        assert_eq!(
+            weekday_date(Lang::En, last_day(summer)),
+            "Wednesday 31 Mar 2027"
+        );
+        assert_eq!(local_time(Lang::En, summer), "1 Apr 2027 00:00");
+    }
 
     #[test]
     fn numbers_group_and_point_by_language() {

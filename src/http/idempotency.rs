@@ -383,26 +383,6 @@ pub async fn purge(conn: &mut AsyncPgConnection, ttl: Duration) -> QueryResult<u
     .await
 }
 
-/// Purges expired answers once an hour, for as long as the service runs
-/// (every instance does; the deletes do not conflict). A failure is logged
-/// and tried again the next hour.
-pub async fn purge_hourly(pool: crate::db::DbPool, ttl: Duration) {
-    let mut every = tokio::time::interval(Duration::from_secs(3600));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        let purged = match pool.get().await {
-            Ok(mut conn) => purge(&mut conn, ttl).await.map_err(anyhow::Error::from),
-            Err(e) => Err(anyhow::Error::from(e)),
-        };
-        match purged {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "expired idempotency keys deleted"),
-            Err(e) => tracing::warn!(error = %e, "purging expired idempotency keys failed"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Query-string handling shared by every resource: unknown parameters and
 //! invalid values are answered 400, naming the parameter and the reason.
 
+use chrono::{Months, NaiveDate};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -256,6 +257,38 @@ pub fn limit_schema() -> utoipa::openapi::Object {
         ))
         .examples([100])
         .build()
+}
+
+/// The longest period one report covers, in years.
+pub const PERIOD_MAX_YEARS: u32 = 10;
+
+/// A day, `YYYY-MM-DD`.
+pub fn parse_day(value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("`{value}` is not a date: write YYYY-MM-DD"))
+}
+
+/// The period of a report, from its `from` and `to` days (both included):
+/// by default the year up to `today`; at most [`PERIOD_MAX_YEARS`] long.
+pub fn period(p: &mut QueryParams, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let to = p.parsed("to", parse_day).unwrap_or(today);
+    let from = p.parsed("from", parse_day).unwrap_or_else(|| {
+        to.checked_sub_months(Months::new(12))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(to)
+    });
+    if from > to {
+        p.error("from", format!("{from} is after `to` ({to})"));
+    } else if to
+        .checked_sub_months(Months::new(12 * PERIOD_MAX_YEARS))
+        .is_some_and(|d| from < d)
+    {
+        p.error(
+            "from",
+            format!("a report covers at most {PERIOD_MAX_YEARS} years"),
+        );
+    }
+    (from, to)
 }
 
 /// The id of a resource in a path segment: a UUID. Anything else names no

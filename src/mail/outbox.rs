@@ -80,6 +80,21 @@ pub async fn queue(conn: &mut AsyncPgConnection, mails: &[NewMail<'_>]) -> Query
         .await
 }
 
+/// Whether a mail of `kind` about the enquiry `enquiry_id` was ever queued.
+pub async fn has(
+    conn: &mut AsyncPgConnection,
+    enquiry_id: Uuid,
+    kind: MailKind,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        mail_outbox::table
+            .filter(mail_outbox::enquiry_id.eq(enquiry_id))
+            .filter(mail_outbox::kind.eq(kind.as_ref())),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// The queued mail that has been due longest, locked until the transaction
 /// ends; mails another sender holds are skipped (`FOR UPDATE SKIP LOCKED`),
 /// so two senders never take the same mail.

@@ -51,3 +51,37 @@ pub async fn queue_enquiry_mails(
     });
     outbox::queue(conn, &mails).await
 }
+
+/// Queues the request to rate the reception to the company of the closed
+/// enquiry `enquiry_id` (`reference`, from `name` at `email`, in `lang`),
+/// with its `link`: once per enquiry, however often it is reopened and
+/// closed again. Its outbox id, or `None` when one was queued before.
+pub async fn queue_rating_request(
+    conn: &mut AsyncPgConnection,
+    enquiry_id: Uuid,
+    lang: Lang,
+    (reference, name, email): (&str, &str, &str),
+    link: &str,
+    reception: Option<&str>,
+) -> QueryResult<Option<Uuid>> {
+    if outbox::has(conn, enquiry_id, MailKind::EnquiryRating).await? {
+        return Ok(None);
+    }
+    let request = templates::rating_request(lang, name, reference, link);
+    let ids = outbox::queue(
+        conn,
+        &[NewMail {
+            kind: MailKind::EnquiryRating,
+            enquiry_id: Some(enquiry_id),
+            recipient: email,
+            reply_to: reception,
+            lang,
+            subject: request.subject,
+            body: request.body,
+            alert_id: None,
+            list_unsubscribe: None,
+        }],
+    )
+    .await?;
+    Ok(ids.into_iter().next())
+}

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 
+use crate::html::format;
 use crate::html::i18n::Lang;
 
 /// A mail's subject and body, rendered.
@@ -28,6 +29,8 @@ pub struct EnquiryFacts<'a> {
     pub reference: &'a str,
     /// When it was received.
     pub received: DateTime<Utc>,
+    /// When its first answer is due.
+    pub due: DateTime<Utc>,
     /// The person asking.
     pub name: &'a str,
     /// Their company.
@@ -131,9 +134,10 @@ fn enquiry_values(lang: Lang, facts: &EnquiryFacts<'_>) -> (Vec<(&'static str, S
         .unwrap_or_default();
     let values = vec![
         ("reference", facts.reference.to_owned()),
+        ("received", format::local_time(lang, facts.received)),
         (
-            "received",
-            facts.received.format("%Y-%m-%d %H:%M UTC").to_string(),
+            "due",
+            format::weekday_date(lang, format::last_day(facts.due)),
         ),
         ("name", facts.name.to_owned()),
         ("company", facts.company.to_owned()),
@@ -178,6 +182,17 @@ pub fn enquiry_notice(lang: Lang, facts: &EnquiryFacts<'_>) -> Rendered {
 pub fn enquiry_confirmation(lang: Lang, facts: &EnquiryFacts<'_>) -> Rendered {
     let (values, _) = enquiry_values(lang, facts);
     render(lang, "confirmation", &values)
+}
+
+/// The request to rate the reception, to `name` after their enquiry
+/// `reference` closed: `link` opens the rating page.
+pub fn rating_request(lang: Lang, name: &str, reference: &str, link: &str) -> Rendered {
+    let values = [
+        ("name", name.to_owned()),
+        ("reference", reference.to_owned()),
+        ("link", link.to_owned()),
+    ];
+    render(lang, "rating", &values)
 }
 
 /// The double opt-in mail of an alert saved for `email`: the needs, the
@@ -262,6 +277,8 @@ mod tests {
         EnquiryFacts {
             reference: "HEN-000042",
             received: DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            // The end of Wednesday 23 September 2026, Norwegian summer time.
+            due: "2026-09-23T22:00:00Z".parse().unwrap(),
             name: "Kari Nordmann",
             company: "Eksempel Logistikk AS\nBcc: x@y.no",
             organisation_number: "974760673",
@@ -331,9 +348,16 @@ mod tests {
         assert!(nb.body.contains("tomt DRM-0042, Holmen nord"));
         // A value's own braces are text, not placeholders.
         assert!(nb.body.contains("Er tomta {ledig}?"));
+        // When the answer is due, on the Norwegian calendar.
+        assert!(
+            nb.body.contains("senest onsdag 23. sep. 2026"),
+            "{}",
+            nb.body
+        );
         let en = enquiry_confirmation(Lang::En, &facts());
         assert_eq!(en.subject, "We have received your enquiry (HEN-000042)");
         assert!(en.body.contains("its reference number is HEN-000042"));
+        assert!(en.body.contains("by Wednesday 23 Sep 2026 at the latest"));
         for unfilled in ["{name}", "{reference}", "{about}", "{message}"] {
             assert!(!en.body.contains(unfilled), "{unfilled} in {}", en.body);
         }
@@ -349,7 +373,9 @@ mod tests {
         );
         for part in [
             "Reference: HEN-000042",
-            "Received: 2026-09-21 ",
+            // Norwegian time (summer time: UTC+2).
+            "Received: 21 Sep 2026 16:13",
+            "Answer due: Wednesday 23 Sep 2026",
             "Language: English",
             "org. no. 974760673",
             "E-mail: kari@eksempel.no",

@@ -29,6 +29,8 @@ pub enum MailKind {
     EnquiryNotice,
     /// The confirmation of a new enquiry, with its reference number, to the company.
     EnquiryConfirmation,
+    /// The request to rate the reception, to the company when its enquiry is closed.
+    EnquiryRating,
     /// The double opt-in of a saved alert: its confirmation link.
     AlertConfirmation,
     /// An alert's digest of plots that came to meet its needs.

@@ -512,8 +512,9 @@ async fn an_enquirer_is_exported_with_who_read_them_and_erased_on_request() {
         .len();
     assert_eq!(reads, 3, "the first export is logged");
 
-    // Erased: the enquiry, its history and the stored answer of its retry;
-    // its demand record stays, without the link; the other enquirer stays.
+    // Erased: the enquiry's personal fields, its mail (the confirmation)
+    // and the stored answer of its retry; the enquiry stays, anonymous and
+    // closed, with its demand record; the other enquirer stays.
     assert_eq!(
         send(&app, privacy(&planner, "erase", "kari@eksempel.no"))
             .await
@@ -524,20 +525,43 @@ async fn an_enquirer_is_exported_with_who_read_them_and_erased_on_request() {
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.json(),
-        json!({"enquiries": 1, "stored_answers": 1, "alerts": 0, "mails": 0})
+        json!({"enquiries": 1, "stored_answers": 1, "alerts": 0, "mails": 1})
     );
-    assert_eq!(
-        send(&app, get_demand(&planner, &format!("/enquiries/{id}")))
-            .await
-            .status,
-        404
-    );
-    assert_eq!(count_rows(&db, "enquiries").await, 1);
+    let anonymous = send(&app, get_demand(&planner, &format!("/enquiries/{id}"))).await;
+    assert_eq!(anonymous.status, 200);
+    let anonymous = anonymous.json();
+    for field in [
+        "name",
+        "company",
+        "organisation_number",
+        "email",
+        "phone",
+        "message",
+    ] {
+        assert_eq!(anonymous[field], Value::Null, "{field} in {anonymous}");
+    }
+    assert_eq!(anonymous["status"], "closed");
+    assert!(anonymous["erased_at"].is_string(), "{anonymous}");
+    assert_eq!(count_rows(&db, "enquiries").await, 2);
     assert_eq!(count_rows(&db, "idempotency_keys").await, 0);
     let found = records(&db).await;
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0]["enquiry_id"], Value::Null);
+    assert_eq!(found[0]["enquiry_id"], id.as_str());
     assert_eq!(found[0]["area_min_m2"], 15000.0);
+    // An erased enquiry is not reopened.
+    let reopen = TestRequest::patch()
+        .uri(&format!("/enquiries/{id}"))
+        .insert_header(bearer(&planner))
+        .insert_header(("content-type", "application/json"))
+        .set_payload(json!({"status": "in_progress", "note": "Reopened"}).to_string())
+        .to_request();
+    let reopen = send(&app, reopen).await;
+    assert_eq!(reopen.status, 409);
+    assert!(
+        reopen.json()["detail"].as_str().unwrap().contains("erased"),
+        "{}",
+        reopen.json()
+    );
     let answer = send(&app, privacy(&admin, "export", "kari@eksempel.no")).await;
     assert_eq!(answer.json()["enquiries"], json!([]));
     // Again: nothing left to erase.
@@ -586,7 +610,16 @@ async fn the_command_line_exports_and_erases_an_enquirer() {
     );
     let erased = cli(&["privacy", "erase", "--email", "kari@eksempel.no"]);
     assert!(erased.starts_with("erased 1 enquiries"), "{erased}");
-    assert_eq!(count_rows(&db, "enquiries").await, 0);
+    assert_eq!(count_rows(&db, "enquiries").await, 1);
+    assert_eq!(
+        count_rows(
+            &db,
+            "enquiries WHERE erased_at IS NOT NULL AND email IS NULL"
+        )
+        .await,
+        1,
+        "erased in place"
+    );
     assert_eq!(
         count_rows(&db, "enquiry_reads").await,
         1,

@@ -24,6 +24,7 @@ mod metadata;
 mod openapi;
 mod operations;
 mod proximity;
+mod reception;
 mod reserve;
 mod sorting;
 mod tiles;
