@@ -304,7 +304,7 @@ impl Watcher {
                     .flatten()
                     .filter_map(|id| plots.get(id).map(|p| (id, p)))
                     .map(|(id, (reference, name, candidate))| {
-                        let (_, reasons) = needs.assess(candidate);
+                        let (_, reasons) = needs.assess(candidate, lang);
                         DigestPlot {
                             reference: reference.clone(),
                             name: name.clone(),

@@ -30,6 +30,12 @@ pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
     out
 }
 
+/// A whole number without grouping (`12000`), as the reasons of site
+/// matching write the figures they quote back.
+pub fn whole(value: f64) -> String {
+    format!("{value:.0}")
+}
+
 /// A whole number with grouped thousands.
 pub fn integer(lang: Lang, value: i64) -> String {
     number(lang, value as f64, 0)

@@ -59,15 +59,21 @@ impl Lang {
     /// The reader's language: the cookie of an earlier choice, else the
     /// first of `Accept-Language` we speak (by quality), else bokmål.
     pub fn of(req: &HttpRequest) -> Self {
+        Self::asked(req).unwrap_or(Self::Nb)
+    }
+
+    /// The language the request asks for, if any: the cookie of an earlier
+    /// choice, else the first of `Accept-Language` we speak.
+    pub fn asked(req: &HttpRequest) -> Option<Self> {
         if let Some(lang) = req.cookie(CHOICE).and_then(|c| Self::parse(c.value())) {
-            return lang;
+            return Some(lang);
         }
         let accept = req
             .headers()
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        from_accept_language(accept).unwrap_or(Self::Nb)
+        from_accept_language(accept)
     }
 
     /// This language's catalogue.
@@ -97,6 +103,36 @@ fn from_accept_language(accept: &str) -> Option<Lang> {
     best.map(|(_, lang)| lang)
 }
 
+/// `text` with each `{name}` of `values` replaced, in one pass (a value
+/// that itself holds `{…}` is left as it is).
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let value = after.find('}').and_then(|end| {
+            let name = &after[..end];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, end))
+        });
+        match value {
+            Some((value, end)) => {
+                out.push_str(value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One language's texts by key.
 #[derive(Debug)]
 pub struct Messages {
@@ -114,6 +150,11 @@ impl Messages {
     /// test keeps the catalogues complete).
     pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
         self.texts.get(key).map_or(key, String::as_str)
+    }
+
+    /// The text of `key` with each `{name}` of `values` filled in (one pass).
+    pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+        fill(self.get(key), values)
     }
 
     /// The text of `key`, if the catalogue has it.

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 
 use crate::html::format;
-use crate::html::i18n::Lang;
+use crate::html::i18n::{Lang, fill};
 
 /// A mail's subject and body, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,35 +76,6 @@ impl Catalogue {
     }
 }
 
-/// `text` with each `{name}` of `values` replaced, in one pass (a value
-/// that itself holds `{…}` is left as it is).
-fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(text.len() + 256);
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let value = after.find('}').and_then(|end| {
-            let name = &after[..end];
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v, end))
-        });
-        match value {
-            Some((value, end)) => {
-                out.push_str(value);
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
 
 /// A header's text: one line, without control characters.
 fn one_line(text: &str) -> String {

@@ -9,6 +9,7 @@ use super::needs::{Needs, echo};
 use crate::crs::Crs;
 use crate::demand::record::{self, Source};
 use crate::error::ApiError;
+use crate::html::i18n::Lang;
 use crate::http::body::{check_content_type, parse_body, read_body};
 use crate::http::caller::Caller;
 use crate::http::client::client_address;
@@ -48,6 +49,9 @@ pub async fn match_plots(
     check_content_type(&req, &[media::JSON])?;
     let body = read_body(&req, payload, MAX_BODY_BYTES).await?;
     let needs = parse_needs(&body)?;
+    // The reasons' details in the language the request asks for (the
+    // page's choice or `Accept-Language`), English for a client that asks none.
+    let lang = Lang::asked(&req).unwrap_or(Lang::En);
     needs.check().map_err(ApiError::InvalidBody)?;
     let limit = needs.limit.unwrap_or(10) as usize;
     let mut conn = state.read_conn(true).await?;
@@ -92,7 +96,7 @@ pub async fn match_plots(
             continue;
         }
         let candidate = Candidate::from_plot(&plot).map_err(anyhow::Error::from)?;
-        let (score, reasons) = needs.assess(&candidate);
+        let (score, reasons) = needs.assess(&candidate, lang);
         let feature = PlotFeature::from_plot(plot)?;
         let mut value = serde_json::to_value(&feature).map_err(anyhow::Error::from)?;
         value["properties"]["match_score"] = json!(score);

@@ -18,6 +18,8 @@ use super::candidate::Candidate;
 use super::places::{self, Place, Target, Verdict};
 use crate::demand::record::Demand;
 use crate::error::FieldError;
+use crate::html::format::whole;
+use crate::html::i18n::{Lang, Messages};
 use crate::plots::codes::{Contamination, FocusArea, LocationClass, OfferType};
 
 /// A range of plot area in m².
@@ -252,21 +254,34 @@ impl Needs {
         plot: &Candidate,
         prepared: &Prepared,
         with_places: bool,
-        mut verdict: impl FnMut(Subject, bool, f64, &dyn Fn() -> String),
+        mut verdict: impl FnMut(Subject, bool, f64, &dyn Fn(&Messages) -> String),
     ) {
-        let mut verdict_on = |need: Need, met: bool, score: f64, detail: &dyn Fn() -> String| {
-            verdict(Subject::Need(need), met, score, detail);
-        };
+        let mut verdict_on =
+            |need: Need, met: bool, score: f64, detail: &dyn Fn(&Messages) -> String| {
+                verdict(Subject::Need(need), met, score, detail);
+            };
         // A maximum missed by x% scores 1 - x/100 (0 from double the limit on).
         let mut at_most = |need: Need, limit: Option<f64>, value: Option<i32>, unit: &str| {
             let Some(limit) = limit else { return };
+            let unit = format!("reason.unit.{unit}");
             match value.map(f64::from) {
-                None => verdict_on(need, false, 0.0, &|| "not known".to_owned()),
-                Some(v) if v <= limit => verdict_on(need, true, 1.0, &|| {
-                    format!("{v:.0} {unit} (at most {limit:.0})")
+                None => verdict_on(need, false, 0.0, &|t| t.get("reason.unknown").to_owned()),
+                Some(v) if v <= limit => verdict_on(need, true, 1.0, &|t| {
+                    t.fill(
+                        "reason.at_most",
+                        &[("value", &whole(v)), ("unit", t.get(&unit)), ("limit", &whole(limit))],
+                    )
                 }),
-                Some(v) => verdict_on(need, false, 1.0 - (v - limit) / limit.max(1.0), &|| {
-                    format!("{v:.0} {unit}: {:.0} {unit} over {limit:.0}", v - limit)
+                Some(v) => verdict_on(need, false, 1.0 - (v - limit) / limit.max(1.0), &|t| {
+                    t.fill(
+                        "reason.at_most.over",
+                        &[
+                            ("value", &whole(v)),
+                            ("unit", t.get(&unit)),
+                            ("over", &whole(v - limit)),
+                            ("limit", &whole(limit)),
+                        ],
+                    )
                 }),
             }
         };
@@ -274,93 +289,113 @@ impl Needs {
             Need::MaxPortDistanceM,
             self.max_port_distance_m,
             plot.port_distance_m,
-            "m to the port",
+            "port",
         );
         at_most(
             Need::MaxRailTerminalDistanceM,
             self.max_rail_terminal_distance_m,
             plot.rail_terminal_distance_m,
-            "m to the rail terminal",
+            "rail_terminal",
         );
         at_most(
             Need::MaxMotorwayDistanceM,
             self.max_motorway_distance_m,
             plot.motorway_distance_m,
-            "m to the motorway",
+            "motorway",
         );
         at_most(
             Need::MaxStationDistanceM,
             self.max_station_distance_m,
             plot.station_distance_m,
-            "m to the station",
+            "station",
         );
         at_most(
             Need::MaxPriceNokPerM2,
             self.max_price_nok_per_m2,
             plot.price_nok_per_m2,
-            "NOK/m²",
+            "price",
         );
         if let Some(AreaRange { min, max }) = self.area_m2 {
             let area = plot.area_m2.unwrap_or_default();
             match (min, max) {
-                (Some(lo), _) if area < lo => verdict_on(Need::AreaM2, false, area / lo, &|| {
-                    format!("{area:.0} m²: {:.0} m² short of {lo:.0}", lo - area)
+                (Some(lo), _) if area < lo => verdict_on(Need::AreaM2, false, area / lo, &|t| {
+                    t.fill(
+                        "reason.area.short",
+                        &[("area", &whole(area)), ("short", &whole(lo - area)), ("min", &whole(lo))],
+                    )
                 }),
-                (_, Some(hi)) if area > hi => verdict_on(Need::AreaM2, false, hi / area, &|| {
-                    format!("{area:.0} m²: {:.0} m² over {hi:.0}", area - hi)
+                (_, Some(hi)) if area > hi => verdict_on(Need::AreaM2, false, hi / area, &|t| {
+                    t.fill(
+                        "reason.area.over",
+                        &[("area", &whole(area)), ("over", &whole(area - hi)), ("max", &whole(hi))],
+                    )
                 }),
-                _ => verdict_on(Need::AreaM2, true, 1.0, &|| format!("{area:.0} m²")),
+                _ => verdict_on(Need::AreaM2, true, 1.0, &|t| {
+                    t.fill("reason.area", &[("area", &whole(area))])
+                }),
             }
         }
         if let Some(codes) = &self.land_use {
             let met = codes.contains(&plot.land_use);
-            verdict_on(Need::LandUse, met, all_or_nothing(met), &|| {
-                format!("land use {}", plot.land_use)
+            verdict_on(Need::LandUse, met, all_or_nothing(met), &|t| {
+                t.fill("reason.land_use", &[("code", &plot.land_use.to_string())])
             });
         }
         if let Some(classes) = &self.location_class {
             let met = classes.contains(&plot.location_class);
-            verdict_on(Need::LocationClass, met, all_or_nothing(met), &|| {
-                format!("class {}", plot.location_class.as_ref())
+            verdict_on(Need::LocationClass, met, all_or_nothing(met), &|t| {
+                t.fill(
+                    "reason.location_class",
+                    &[("class", plot.location_class.as_ref())],
+                )
             });
         }
         if let Some(kw) = self.min_power_kw {
             match plot.power_capacity_kw.map(f64::from) {
-                None => verdict_on(Need::MinPowerKw, false, 0.0, &|| {
-                    "power capacity not known".to_owned()
+                None => verdict_on(Need::MinPowerKw, false, 0.0, &|t| {
+                    t.get("reason.power.unknown").to_owned()
                 }),
-                Some(p) if p >= kw => verdict_on(Need::MinPowerKw, true, 1.0, &|| {
-                    format!("{p:.0} kW (at least {kw:.0})")
+                Some(p) if p >= kw => verdict_on(Need::MinPowerKw, true, 1.0, &|t| {
+                    t.fill("reason.power", &[("power", &whole(p)), ("min", &whole(kw))])
                 }),
-                Some(p) => verdict_on(Need::MinPowerKw, false, p / kw.max(1.0), &|| {
-                    format!("{p:.0} kW: {:.0} kW short", kw - p)
+                Some(p) => verdict_on(Need::MinPowerKw, false, p / kw.max(1.0), &|t| {
+                    t.fill(
+                        "reason.power.short",
+                        &[("power", &whole(p)), ("short", &whole(kw - p))],
+                    )
                 }),
             }
         }
         if let Some(by) = self.available_by {
             match plot.available_from {
-                None => verdict_on(Need::AvailableBy, true, 1.0, &|| "available now".to_owned()),
-                Some(d) if d <= by => verdict_on(Need::AvailableBy, true, 1.0, &|| {
-                    format!("available from {d}")
+                None => verdict_on(Need::AvailableBy, true, 1.0, &|t| {
+                    t.get("reason.available.now").to_owned()
+                }),
+                Some(d) if d <= by => verdict_on(Need::AvailableBy, true, 1.0, &|t| {
+                    t.fill("reason.available", &[("date", &d.to_string())])
                 }),
                 Some(d) => {
                     let late = (d - by).num_days();
-                    verdict_on(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|| {
-                        format!("available from {d}: {late} days late")
+                    verdict_on(Need::AvailableBy, false, 1.0 - late as f64 / 365.0, &|t| {
+                        t.fill(
+                            "reason.available.late",
+                            &[("date", &d.to_string()), ("late", &late.to_string())],
+                        )
                     })
                 }
             }
         }
         if let Some(offer) = self.offer_type {
             let met = plot.offer_type == offer || plot.offer_type == OfferType::SaleOrLease;
-            verdict_on(Need::OfferType, met, all_or_nothing(met), &|| {
-                format!("offered for {}", plot.offer_type.as_ref())
+            verdict_on(Need::OfferType, met, all_or_nothing(met), &|t| {
+                let offer = format!("code.offer_type.{}", plot.offer_type.as_ref());
+                t.fill("reason.offer_type", &[("offer", t.get(&offer))])
             });
         }
         if let Some(area) = self.focus_area {
             let met = plot.focus_areas.contains(area);
-            verdict_on(Need::FocusArea, met, all_or_nothing(met), &|| {
-                format!("suits {}", plot.focus_areas)
+            verdict_on(Need::FocusArea, met, all_or_nothing(met), &|t| {
+                t.fill("reason.focus_area", &[("areas", &plot.focus_areas.to_string())])
             });
         }
         if self.no_contamination == Some(true) {
@@ -369,8 +404,9 @@ impl Needs {
                 Contamination::Suspected => (false, 0.5),
                 Contamination::Confirmed => (false, 0.0),
             };
-            verdict_on(Need::NoContamination, met, score, &|| {
-                format!("contamination: {}", plot.contamination.as_ref())
+            verdict_on(Need::NoContamination, met, score, &|t| {
+                let value = format!("code.contamination.{}", plot.contamination.as_ref());
+                t.fill("reason.contamination", &[("value", t.get(&value))])
             });
         }
         if !with_places {
@@ -379,8 +415,8 @@ impl Needs {
         for (index, (place, target)) in self.places().iter().zip(&prepared.targets).enumerate() {
             let distance = target.distance_m(&plot.boundary);
             let met = distance <= place.limit_m();
-            verdict(Subject::Place(index), met, place.score(distance), &|| {
-                place.detail(index, distance)
+            verdict(Subject::Place(index), met, place.score(distance), &|t| {
+                place.detail(t, index, distance)
             });
         }
     }
@@ -464,8 +500,9 @@ impl Needs {
     }
 
     /// The plot's score (0–1, the mean over the stated needs, to 3
-    /// decimals) and the reasons.
-    pub fn assess(&self, plot: &Candidate) -> (f64, Vec<Reason>) {
+    /// decimals) and the reasons, their details in `lang`.
+    pub fn assess(&self, plot: &Candidate, lang: Lang) -> (f64, Vec<Reason>) {
+        let t = lang.messages();
         let prepared = self.prepare();
         let mut reasons = Vec::new();
         self.judge(plot, &prepared, true, |subject, met, score, detail| {
@@ -478,7 +515,7 @@ impl Needs {
                 place,
                 met,
                 required: self.is_hard(subject, prepared.required),
-                detail: detail(),
+                detail: detail(t),
                 score: round3(score.clamp(0.0, 1.0)),
             });
         });
@@ -705,5 +742,45 @@ mod tests {
             ..Demand::default()
         };
         assert_eq!(Needs::of_demand(&free_form).required, ["min_power_kw"]);
+    }
+}
+
+#[cfg(test)]
+mod reasons {
+    use super::*;
+    use crate::matching::candidate::testing::plot_with;
+
+    #[test]
+    fn reasons_are_written_in_the_asked_language() {
+        let needs: Needs = serde_json::from_value(serde_json::json!({
+            "area_m2": {"min": 12000}, "min_power_kw": 2000, "offer_type": "sale",
+            "required": ["area_m2"]
+        }))
+        .unwrap();
+        let plot = plot_with(Default::default());
+        let details = |lang| {
+            needs
+                .assess(&plot, lang)
+                .1
+                .into_iter()
+                .map(|r| r.detail)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            details(Lang::En),
+            [
+                "10000 m²: 2000 m² short of 12000",
+                "power capacity not known",
+                "offer: Sale"
+            ]
+        );
+        assert_eq!(
+            details(Lang::Nb),
+            [
+                "10000 m²: 2000 m² mindre enn 12000",
+                "effektkapasitet ikke kjent",
+                "tilbud: Salg"
+            ]
+        );
     }
 }

@@ -19,6 +19,8 @@ use utoipa::ToSchema;
 
 use super::boundary::Boundary;
 use crate::error::FieldError;
+use crate::html::format::whole;
+use crate::html::i18n::Messages;
 
 /// The most places a statement of needs may name.
 pub const MAX_PLACES: usize = 20;
@@ -83,24 +85,32 @@ impl Place {
         }
     }
 
-    /// What the plot has against what was asked.
-    pub fn detail(&self, index: usize, distance_m: f64) -> String {
-        let (label, limit) = (self.label(index), self.limit_m());
-        let asked = if self.is_hard() {
-            format!("at most {limit:.0}")
+    /// What the plot has against what was asked, in the language of `t`.
+    pub fn detail(&self, t: &Messages, index: usize, distance_m: f64) -> String {
+        let (label, limit) = (self.label(index), whole(self.limit_m()));
+        let asked = t.fill(
+            if self.is_hard() {
+                "reason.place.at_most"
+            } else {
+                "reason.place.preferably"
+            },
+            &[("limit", &limit)],
+        );
+        let values = [
+            ("label", label.as_str()),
+            ("asked", asked.as_str()),
+            ("distance", &whole(distance_m)),
+            ("over", &whole(distance_m - self.limit_m())),
+            ("limit", &limit),
+        ];
+        let key = if distance_m == 0.0 {
+            "reason.place.inside"
+        } else if distance_m <= self.limit_m() {
+            "reason.place"
         } else {
-            format!("preferably at most {limit:.0}")
+            "reason.place.over"
         };
-        if distance_m == 0.0 {
-            format!("{label}: inside the plot ({asked} m)")
-        } else if distance_m <= limit {
-            format!("{label}: {distance_m:.0} m ({asked})")
-        } else {
-            format!(
-                "{label}: {distance_m:.0} m: {:.0} m over {limit:.0}",
-                distance_m - limit
-            )
-        }
+        t.fill(key, &values)
     }
 }
 

@@ -390,6 +390,18 @@ async fn a_place_inside_a_plot_is_at_distance_0() {
         reasons[0]["detail"],
         "Our current site: inside the plot (at most 0 m)"
     );
+    // In the language the request asks for: the page's choice, or
+    // Accept-Language (a client asking none gets English).
+    let mut bokmal = match_request(&needs);
+    bokmal.headers_mut().insert(
+        "accept-language".parse().unwrap(),
+        "nb-NO,nb;q=0.9,en;q=0.5".parse().unwrap(),
+    );
+    let body_nb = send(&app, bokmal).await.json();
+    assert_eq!(
+        reasons_for_places(&body_nb["features"][0])[0]["detail"],
+        "Our current site: innenfor tomta (høyst 0 m)"
+    );
     // The needs are echoed with the place.
     assert_eq!(body["needs"]["places"][0]["name"], "Our current site");
 }
