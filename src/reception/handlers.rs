@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::page;
 use super::rating;
-use super::report::{Report, Target, report};
+use super::report::{ReceptionReport, ResponseTarget, report};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::html::negotiate::{Form, form};
 use crate::http;
@@ -45,7 +45,7 @@ pub struct ReceptionQuery {
     params(ReceptionQuery),
     responses(
         (status = 200, description = "The report (JSON; CSV of the quarters with `f=csv`; a page with `f=html`)",
-            content((Report = "application/json"), (String = "text/csv"), (String = "text/html"))),
+            content((ReceptionReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
         problems::BadQueryNamed,
         problems::Unauthorized,
         problems::Unavailable,
@@ -66,7 +66,7 @@ pub async fn get_reception(
         None => "json".to_owned(),
     };
     p.finish(&["from", "to", "f"])?;
-    let target = Target {
+    let target = ResponseTarget {
         first_answer_working_days: state.api.answer_working_days,
     };
     let mut conn = state.conn().await?;
@@ -89,7 +89,7 @@ pub async fn get_reception(
 }
 
 /// One row per quarter.
-fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+fn to_csv(report: &ReceptionReport) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "quarter",
@@ -205,6 +205,20 @@ pub async fn rating_page(
     ))
 }
 
+/// The rating page's form.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RatingForm {
+    /// The token of the rating link.
+    pub token: String,
+    /// From 1 (very dissatisfied) to 5 (very satisfied).
+    #[schema(minimum = 1, maximum = 5)]
+    pub score: i16,
+    /// Anything the company wants to add, at most 2000 characters.
+    #[schema(max_length = 2000)]
+    pub comment: Option<String>,
+}
+
 /// The largest rating form (413 past it).
 const MAX_FORM_BYTES: usize = 16 * 1024;
 /// The longest comment, in characters.
@@ -214,8 +228,8 @@ const MAX_COMMENT_CHARS: usize = 2000;
 /// 1–5, an optional `comment`); a second one replaces the first.
 #[utoipa::path(
     tag = "Enquiries",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`token=…&score=4&comment=…`: the link's token, a score from 1 (very dissatisfied) to 5 (very satisfied), and an optional comment of at most 2000 characters"),
+    request_body(content = RatingForm, content_type = "application/x-www-form-urlencoded",
+        description = "The link's token, a score from 1 (very dissatisfied) to 5 (very satisfied), and an optional comment"),
     responses(
         (status = 200, description = "A page thanking for the rating", content_type = "text/html"),
         (status = 400, description = "No token, or a score or comment that is not valid", body = Problem, content_type = "application/problem+json"),

@@ -15,27 +15,27 @@ pub const AWAITING_MAX: i64 = 500;
 
 /// The reception's report.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Report {
+pub struct ReceptionReport {
     /// The first day of the period (Norwegian time).
     pub from: NaiveDate,
     /// The last day, included.
     pub to: NaiveDate,
     /// The target for a first answer.
-    pub target: Target,
+    pub target: ResponseTarget,
     /// How many enquiries wait for a first answer now.
     pub awaiting: i64,
     /// How many of them are overdue.
     pub overdue: i64,
     /// The enquiries waiting for a first answer, the most overdue first (at
     /// most 500).
-    pub waiting: Vec<Waiting>,
+    pub waiting: Vec<WaitingEnquiry>,
     /// Each quarter of the period, oldest first.
-    pub quarters: Vec<Quarter>,
+    pub quarters: Vec<ReceptionQuarter>,
 }
 
 /// The target for a first answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Target {
+pub struct ResponseTarget {
     /// Working days (Monday to Friday but Norway's public holidays) after
     /// the day an enquiry arrives; due at the end of the last of them.
     pub first_answer_working_days: u32,
@@ -44,7 +44,7 @@ pub struct Target {
 /// An enquiry waiting for its first answer. (No personal fields: the
 /// enquiry itself, at `id`, has them, and reading it is logged.)
 #[derive(Debug, Clone, Serialize, ToSchema, QueryableByName)]
-pub struct Waiting {
+pub struct WaitingEnquiry {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
     /// Its reference number.
@@ -79,7 +79,7 @@ pub struct Waiting {
 /// Hours from arrival, to two decimals: the median and the 90th
 /// percentile, of the enquiries that got there (null when none did).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct Hours {
+pub struct ResponseHours {
     pub median: Option<f64>,
     pub p90: Option<f64>,
 }
@@ -87,7 +87,7 @@ pub struct Hours {
 /// The companies' ratings given in a quarter (1 very dissatisfied to 5
 /// very satisfied).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Ratings {
+pub struct RatingCounts {
     /// How many were given.
     pub count: i64,
     /// Their mean, to two decimals; null without any.
@@ -101,7 +101,7 @@ pub struct Ratings {
 /// The reception in one quarter: the enquiries received in it, and the
 /// ratings given in it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Quarter {
+pub struct ReceptionQuarter {
     /// `2026-Q4`.
     #[schema(example = "2026-Q4")]
     pub quarter: String,
@@ -114,13 +114,13 @@ pub struct Quarter {
     /// Of those received, the ones still without an answer and past due.
     pub overdue: i64,
     /// Hours to the first answer.
-    pub first_answer_hours: Hours,
+    pub first_answer_hours: ResponseHours,
     /// Of those received, the ones closed now.
     pub closed: i64,
     /// Hours to closing.
-    pub closing_hours: Hours,
+    pub closing_hours: ResponseHours,
     /// The ratings given in the quarter.
-    pub ratings: Ratings,
+    pub ratings: RatingCounts,
 }
 
 #[derive(QueryableByName)]
@@ -163,7 +163,7 @@ struct QuarterRow {
     score_5: i64,
 }
 
-impl From<QuarterRow> for Quarter {
+impl From<QuarterRow> for ReceptionQuarter {
     fn from(r: QuarterRow) -> Self {
         Self {
             quarter: r.quarter,
@@ -171,16 +171,16 @@ impl From<QuarterRow> for Quarter {
             answered: r.answered,
             on_time: r.on_time,
             overdue: r.overdue,
-            first_answer_hours: Hours {
+            first_answer_hours: ResponseHours {
                 median: r.answer_median_hours,
                 p90: r.answer_p90_hours,
             },
             closed: r.closed,
-            closing_hours: Hours {
+            closing_hours: ResponseHours {
                 median: r.closing_median_hours,
                 p90: r.closing_p90_hours,
             },
-            ratings: Ratings {
+            ratings: RatingCounts {
                 count: r.ratings,
                 mean: r.mean_score,
                 satisfied: r.satisfied,
@@ -195,26 +195,26 @@ pub async fn report(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
-    target: Target,
-) -> diesel::QueryResult<Report> {
+    target: ResponseTarget,
+) -> diesel::QueryResult<ReceptionReport> {
     let quarters: Vec<QuarterRow> = diesel::sql_query(include_str!("sql/quarters.sql"))
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
         .load(conn)
         .await?;
-    let waiting: Vec<Waiting> = diesel::sql_query(include_str!("sql/awaiting.sql"))
+    let waiting: Vec<WaitingEnquiry> = diesel::sql_query(include_str!("sql/awaiting.sql"))
         .bind::<BigInt, _>(AWAITING_MAX)
         .load(conn)
         .await?;
     let (awaiting, overdue) =
-        <[Waiting]>::first(&waiting).map_or((0, 0), |w| (w.total, w.overdue_total));
-    Ok(Report {
+        <[WaitingEnquiry]>::first(&waiting).map_or((0, 0), |w| (w.total, w.overdue_total));
+    Ok(ReceptionReport {
         from,
         to,
         target,
         awaiting,
         overdue,
         waiting,
-        quarters: quarters.into_iter().map(Quarter::from).collect(),
+        quarters: quarters.into_iter().map(ReceptionQuarter::from).collect(),
     })
 }
