@@ -76,7 +76,6 @@ impl Catalogue {
     }
 }
 
-
 /// A header's text: one line, without control characters.
 fn one_line(text: &str) -> String {
     let line: String = text

@@ -269,7 +269,11 @@ impl Needs {
                 Some(v) if v <= limit => verdict_on(need, true, 1.0, &|t| {
                     t.fill(
                         "reason.at_most",
-                        &[("value", &whole(v)), ("unit", t.get(&unit)), ("limit", &whole(limit))],
+                        &[
+                            ("value", &whole(v)),
+                            ("unit", t.get(&unit)),
+                            ("limit", &whole(limit)),
+                        ],
                     )
                 }),
                 Some(v) => verdict_on(need, false, 1.0 - (v - limit) / limit.max(1.0), &|t| {
@@ -321,13 +325,21 @@ impl Needs {
                 (Some(lo), _) if area < lo => verdict_on(Need::AreaM2, false, area / lo, &|t| {
                     t.fill(
                         "reason.area.short",
-                        &[("area", &whole(area)), ("short", &whole(lo - area)), ("min", &whole(lo))],
+                        &[
+                            ("area", &whole(area)),
+                            ("short", &whole(lo - area)),
+                            ("min", &whole(lo)),
+                        ],
                     )
                 }),
                 (_, Some(hi)) if area > hi => verdict_on(Need::AreaM2, false, hi / area, &|t| {
                     t.fill(
                         "reason.area.over",
-                        &[("area", &whole(area)), ("over", &whole(area - hi)), ("max", &whole(hi))],
+                        &[
+                            ("area", &whole(area)),
+                            ("over", &whole(area - hi)),
+                            ("max", &whole(hi)),
+                        ],
                     )
                 }),
                 _ => verdict_on(Need::AreaM2, true, 1.0, &|t| {
@@ -395,7 +407,10 @@ impl Needs {
         if let Some(area) = self.focus_area {
             let met = plot.focus_areas.contains(area);
             verdict_on(Need::FocusArea, met, all_or_nothing(met), &|t| {
-                t.fill("reason.focus_area", &[("areas", &plot.focus_areas.to_string())])
+                t.fill(
+                    "reason.focus_area",
+                    &[("areas", &plot.focus_areas.to_string())],
+                )
             });
         }
         if self.no_contamination == Some(true) {

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::rating::Rated;
-use super::report::{Hours, Report};
+use super::report::{ReceptionReport, ResponseHours};
 use crate::error::ApiError;
 use crate::html::format;
 use crate::html::i18n::{Lang, Messages};
@@ -52,10 +52,12 @@ struct ReceptionView<'a> {
     csv: String,
 }
 
-/// Hours as people read them: "5,5 t" under two days, else "3,2 d".
+/// Hours as people read them: "12 min" under an hour, "5,5 t" under two
+/// days, else "3,2 d".
 fn duration(lang: Lang, t: &Messages, hours: Option<f64>) -> String {
     match hours {
         None => "–".to_owned(),
+        Some(h) if h < 1.0 => format!("{} min", format::integer(lang, (h * 60.0).round() as i64)),
         Some(h) if h < 48.0 => format!(
             "{} {}",
             format::number(lang, h, 1),
@@ -69,7 +71,7 @@ fn duration(lang: Lang, t: &Messages, hours: Option<f64>) -> String {
     }
 }
 
-fn pair(lang: Lang, t: &Messages, h: Hours) -> (String, String) {
+fn pair(lang: Lang, t: &Messages, h: ResponseHours) -> (String, String) {
     (duration(lang, t, h.median), duration(lang, t, h.p90))
 }
 
@@ -95,7 +97,11 @@ fn share(lang: Lang, part: i64, whole: i64) -> String {
 }
 
 /// The report as a page.
-pub fn report(req: &HttpRequest, base: &str, report: &Report) -> Result<HttpResponse, ApiError> {
+pub fn report(
+    req: &HttpRequest,
+    base: &str,
+    report: &ReceptionReport,
+) -> Result<HttpResponse, ApiError> {
     let t = Page::texts(req);
     let this = format!("{base}/reception");
     let query = format!("from={}&to={}", report.from, report.to);
