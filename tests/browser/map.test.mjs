@@ -182,7 +182,7 @@ test('the site finder measures to the company’s own places dropped on the map'
   const onIt = page.locator('#finder-results ol.results > li').filter({ hasText: 'Kobbervikdalen, felt 2' });
   assert.equal(await onIt.count(), 1, `the plot the place is on is found: ${names}`);
   await onIt.locator('details summary').click();
-  assert.match(await onIt.locator('ul.reasons').textContent(), /Egne steder «Dagens lager».*inside the plot/);
+  assert.match(await onIt.locator('ul.reasons').textContent(), /Egne steder «Dagens lager».*innenfor tomta/);
   await shot(page, 'site-finder-places');
   clean(page);
 });
