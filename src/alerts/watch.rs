@@ -292,10 +292,21 @@ impl Watcher {
             for n in &news {
                 by_alert.entry(n.alert_id).or_default().push(n.plot_id);
             }
+            // The needs as held (parsed once when the alerts were read), or
+            // parsed now for an alert that came since.
+            let held: HashMap<Uuid, &Needs> = self.alerts.iter().map(|a| (a.id, &a.needs)).collect();
+            let mut parsed: Option<Needs>;
             let mut rendered = Vec::with_capacity(due.len());
             for alert in &due {
-                let Ok(needs) = serde_json::from_value::<Needs>(alert.needs.clone()) else {
-                    continue;
+                let needs = match held.get(&alert.id) {
+                    Some(needs) => *needs,
+                    None => {
+                        parsed = serde_json::from_value::<Needs>(alert.needs.clone()).ok();
+                        match &parsed {
+                            Some(needs) => needs,
+                            None => continue,
+                        }
+                    }
                 };
                 let lang = Lang::parse(&alert.lang).unwrap_or(Lang::Nb);
                 let listed: Vec<DigestPlot> = by_alert
