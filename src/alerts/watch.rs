@@ -47,6 +47,10 @@ pub const DIGEST_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// Digests made in one transaction.
 const DIGESTS_PER_TURN: i64 = 2000;
 
+/// How often a turn without new matches looks for digests due anyway
+/// (news held back by the day's limit), by default.
+const DIGEST_LOOK_EVERY: Duration = Duration::from_secs(60);
+
 /// An active alert, ready to judge plots.
 struct Watched {
     id: Uuid,
@@ -71,6 +75,9 @@ pub struct Watcher {
     mark: Option<Mark>,
     alerts: Vec<Watched>,
     signature: Option<Signature>,
+    /// When the digests due were last looked for, and how often to.
+    digests_looked: Option<std::time::Instant>,
+    digest_look_every: Duration,
 }
 
 /// What one turn did.
@@ -92,7 +99,16 @@ impl Watcher {
             mark: None,
             alerts: Vec::new(),
             signature: None,
+            digests_looked: None,
+            digest_look_every: DIGEST_LOOK_EVERY,
         }
+    }
+
+    /// This watcher, looking for digests held back by the day's limit as
+    /// often as `every` (a minute by default).
+    pub fn looking_for_digests_every(mut self, every: Duration) -> Self {
+        self.digest_look_every = every;
+        self
     }
 
     /// One turn: the plots written since the last look are judged, and
@@ -126,10 +142,26 @@ impl Watcher {
         }
         turn.plots = changed.len();
         if !changed.is_empty() {
+            let started = std::time::Instant::now();
             self.load_alerts(conn).await?;
             turn.matched = self.record(conn, &changed).await?;
+            tracing::debug!(
+                plots = turn.plots,
+                matched = turn.matched,
+                ms = started.elapsed().as_millis() as u64,
+                "alerts: written plots judged and their matches recorded"
+            );
         }
-        turn.digests = self.digests(conn).await?;
+        // Digests are due when this turn found news, or when news held back
+        // by the day's limit may have come due: looked for once a minute.
+        let look = turn.matched > 0
+            || self
+                .digests_looked
+                .is_none_or(|at| at.elapsed() >= self.digest_look_every);
+        if look {
+            turn.digests = self.digests(conn).await?;
+            self.digests_looked = Some(std::time::Instant::now());
+        }
         Ok(turn)
     }
 
@@ -238,7 +270,10 @@ impl Watcher {
     /// how many digests were queued.
     async fn digest_batch(&self, conn: &mut AsyncPgConnection) -> Result<(usize, usize), ApiError> {
         let base = self.base.clone();
-        conn.transaction(async |conn| {
+        let started = std::time::Instant::now();
+        let mut steps: Vec<(&str, u128)> = Vec::new();
+        let mut mark = |step: &'static str| steps.push((step, started.elapsed().as_millis()));
+        let result = conn.transaction(async |conn| {
             #[derive(QueryableByName)]
             struct Due {
                 #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -266,6 +301,7 @@ impl Watcher {
             if due.is_empty() {
                 return Ok::<_, ApiError>((0, 0));
             }
+            mark("due");
             let ids: Vec<Uuid> = due.iter().map(|d| d.id).collect();
             #[derive(QueryableByName)]
             struct News {
@@ -288,6 +324,7 @@ impl Watcher {
                 .into_iter()
                 .collect();
             let plots = plots_of(conn, &plot_ids).await?;
+            mark("news and plots");
             let mut by_alert: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
             for n in &news {
                 by_alert.entry(n.alert_id).or_default().push(n.plot_id);
@@ -331,6 +368,7 @@ impl Watcher {
                 let mail = templates::alert_digest(lang, &listed, &format!("{base}/map"), &unsubscribe);
                 rendered.push((alert, lang, mail, unsubscribe));
             }
+            mark("rendered");
             // Chunks: a statement takes at most 65,535 parameters.
             for chunk in rendered.chunks(500) {
                 let mails: Vec<NewMail<'_>> = chunk
@@ -349,6 +387,7 @@ impl Watcher {
                     .collect();
                 outbox::queue(conn, &mails).await?;
             }
+            mark("queued");
             diesel::sql_query(
                 "UPDATE alert_matches SET notified_at = now() WHERE alert_id = ANY($1) AND notified_at IS NULL",
             )
@@ -361,7 +400,13 @@ impl Watcher {
                 .await?;
             Ok((due.len(), rendered.len()))
         })
-        .await
+        .await;
+        tracing::debug!(
+            ?steps,
+            total_ms = started.elapsed().as_millis() as u64,
+            "alert digests: one batch"
+        );
+        result
     }
 }
 

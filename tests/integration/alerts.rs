@@ -295,7 +295,9 @@ async fn a_plot_that_comes_to_meet_an_alert_is_told_in_one_digest_a_day() {
         "needs": {"land_use": [1340], "area_m2": {"min": 1000}, "max_price_nok_per_m2": 500,
                   "required": ["land_use", "area_m2"]}});
     let saved = send(&app, post_alert(&needs)).await.json();
-    let mut watcher = Watcher::new("http://localhost:8080");
+    // Looking for held-back digests at every turn, as a minute later would.
+    let mut watcher =
+        Watcher::new("http://localhost:8080").looking_for_digests_every(Duration::ZERO);
     let mut conn = db.conn().await;
     // The first look only sets where the watcher stands.
     assert_eq!(watcher.turn(&mut conn).await.unwrap().digests, 0);
