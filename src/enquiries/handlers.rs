@@ -481,18 +481,18 @@ async fn apply(
     if !errors.is_empty() {
         return Err(ApiError::InvalidBody(errors));
     }
+    if current.erased_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "enquiry {} is closed and its personal data was erased: it cannot be changed or reopened",
+            current.reference
+        )));
+    }
     let from = status_of(&current.status);
     let to = change.status.unwrap_or(from);
     if from == EnquiryStatus::Closed && to == from {
         return Err(ApiError::Conflict(format!(
             "enquiry {} is closed: reopen it (status in_progress, with a note) to change it",
             current.id
-        )));
-    }
-    if current.erased_at.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "enquiry {} is closed and its personal data was erased: it cannot be reopened",
-            current.reference
         )));
     }
     if from != to {
