@@ -7,7 +7,6 @@
 //! check it) would otherwise confirm, or end, alerts nobody meant to.
 //! Mail clients' one-click unsubscribe (RFC 8058) POSTs to the same URL.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -21,7 +20,7 @@ use crate::contact::check_email;
 use crate::demand::record::{self, Source};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::html::i18n::Lang;
-use crate::html::page::{Page, respond};
+use crate::html::page::{Page, no_store, respond};
 use crate::http::body::{check_content_type, parse_json, read_body};
 use crate::http::caller::Caller;
 use crate::http::client::client_address;
@@ -288,13 +287,7 @@ fn page(
         token: form.map(|(_, token)| token.to_owned()).unwrap_or_default(),
         button: text("button"),
     };
-    let mut response = respond(page.lang, view.render())?;
-    // A page of a secret link: never cached, never told to another site.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    Ok(no_store(respond(page.lang, view.render())?))
 }
 
 /// The `token` of a link's query, or of a form's body.

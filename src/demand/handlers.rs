@@ -3,31 +3,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
-use utoipa::IntoParams;
 
 use super::page;
 use super::report::{Report, report};
 use crate::error::ApiError;
-use crate::html::negotiate::{Form, form};
 use crate::http;
 use crate::http::caller::Planner;
-use crate::http::params::{QueryParams, period};
+use crate::http::params::{PeriodQuery, report_query};
 use crate::http::problems;
 use crate::state::AppState;
-
-/// Query parameters of the demand report.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DemandQuery {
-    /// The first day (YYYY-MM-DD, Norwegian time); default: a year before `to`.
-    #[param(example = "2026-01-01")]
-    pub from: Option<String>,
-    /// The last day, included; default: today.
-    #[param(example = "2026-12-31")]
-    pub to: Option<String>,
-    /// `json` (default), `csv` or `html`.
-    pub f: Option<String>,
-}
 
 /// Demand against supply for a period: the enquiries', searches' and saved
 /// alerts' needs by segment (land-use group × size band × location class)
@@ -37,7 +21,7 @@ pub struct DemandQuery {
 #[utoipa::path(
     tag = "Demand",
     security(("api_key" = [])),
-    params(DemandQuery),
+    params(PeriodQuery),
     responses(
         (status = 200, description = "The report (JSON; CSV with `f=csv`; a page with `f=html`)",
             content((Report = "application/json"), (String = "text/csv"), (String = "text/html"))),
@@ -52,15 +36,7 @@ pub async fn get_demand(
     _: Planner,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut p = QueryParams::parse(req.query_string());
-    p.check_format(&["json", "csv", "html"]);
-    let (from, to) = period(&mut p, Utc::now().date_naive());
-    let format = match p.get("f") {
-        Some(f) => f.to_owned(),
-        None if form(&req) == Form::Html => "html".to_owned(),
-        None => "json".to_owned(),
-    };
-    p.finish(&["from", "to", "f"])?;
+    let (from, to, format) = report_query(&req, Utc::now().date_naive())?;
     let mut conn = state.conn().await?;
     let report = report(&mut conn, from, to).await?;
     drop(conn);

@@ -106,6 +106,16 @@ pub fn headers(lang: Lang, extra_sources: &str) -> Vec<(header::HeaderName, Stri
     ]
 }
 
+/// `response` as the page of a secret link (an alert's, a rating's): never
+/// cached, never told to another site.
+pub fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// A rendered template as the answer.
 pub fn respond(lang: Lang, rendered: askama::Result<String>) -> Result<HttpResponse, ApiError> {
     respond_with(lang, "", rendered)

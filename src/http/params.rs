@@ -259,6 +259,21 @@ pub fn limit_schema() -> utoipa::openapi::Object {
         .build()
 }
 
+/// Query parameters of a report over a period (`GET /demand`,
+/// `GET /reception`).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// The first day (YYYY-MM-DD, Norwegian time); default: a year before `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<String>,
+    /// The last day, included; default: today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<String>,
+    /// `json` (default), `csv` or `html` (the default when `Accept` prefers it).
+    pub f: Option<String>,
+}
+
 /// The longest period one report covers, in years.
 pub const PERIOD_MAX_YEARS: u32 = 10;
 
@@ -266,6 +281,26 @@ pub const PERIOD_MAX_YEARS: u32 = 10;
 pub fn parse_day(value: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| format!("`{value}` is not a date: write YYYY-MM-DD"))
+}
+
+/// The period and format of a report ([`PeriodQuery`]), every problem
+/// with them at once: the days as [`period`] reads them, and the format
+/// (`json`, `csv` or `html`; without `f`, `html` when `Accept` prefers it).
+pub fn report_query(
+    req: &actix_web::HttpRequest,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate, String), ApiError> {
+    use crate::html::negotiate::{Form, form};
+    let mut p = QueryParams::parse(req.query_string());
+    p.check_format(&["json", "csv", "html"]);
+    let (from, to) = period(&mut p, today);
+    let format = match p.get("f") {
+        Some(f) => f.to_owned(),
+        None if form(req) == Form::Html => "html".to_owned(),
+        None => "json".to_owned(),
+    };
+    p.finish(&["from", "to", "f"])?;
+    Ok((from, to, format))
 }
 
 /// The period of a report, from its `from` and `to` days (both included):

@@ -2,37 +2,20 @@
 //! a page); `GET`/`POST /rating`: the company's rating page, reached by
 //! the signed link of the mail it gets when its enquiry is closed.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
-use utoipa::IntoParams;
 
 use super::page;
 use super::rating;
 use super::report::{ReceptionReport, ResponseTarget, report};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::html::negotiate::{Form, form};
+use crate::html::page::no_store;
 use crate::http;
 use crate::http::body::read_body;
 use crate::http::caller::Planner;
-use crate::http::params::{QueryParams, period};
+use crate::http::params::{PeriodQuery, report_query};
 use crate::http::problems;
 use crate::state::AppState;
-
-/// Query parameters of the reception's report.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReceptionQuery {
-    /// The first day (YYYY-MM-DD, Norwegian time) of the quarters shown;
-    /// default: a year before `to`.
-    #[param(example = "2026-01-01")]
-    pub from: Option<String>,
-    /// The last day, included; default: today.
-    #[param(example = "2026-12-31")]
-    pub to: Option<String>,
-    /// `json` (default), `csv` (the quarters) or `html`.
-    pub f: Option<String>,
-}
 
 /// The reception: the enquiries waiting for a first answer (the overdue
 /// ones first) against the target, and by quarter the enquiries received,
@@ -42,7 +25,7 @@ pub struct ReceptionQuery {
 #[utoipa::path(
     tag = "Enquiries",
     security(("api_key" = [])),
-    params(ReceptionQuery),
+    params(PeriodQuery),
     responses(
         (status = 200, description = "The report (JSON; CSV of the quarters with `f=csv`; a page with `f=html`)",
             content((ReceptionReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
@@ -57,15 +40,7 @@ pub async fn get_reception(
     _: Planner,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut p = QueryParams::parse(req.query_string());
-    p.check_format(&["json", "csv", "html"]);
-    let (from, to) = period(&mut p, Utc::now().date_naive());
-    let format = match p.get("f") {
-        Some(f) => f.to_owned(),
-        None if form(&req) == Form::Html => "html".to_owned(),
-        None => "json".to_owned(),
-    };
-    p.finish(&["from", "to", "f"])?;
+    let (from, to, format) = report_query(&req, Utc::now().date_naive())?;
     let target = ResponseTarget {
         first_answer_working_days: state.api.answer_working_days,
     };
@@ -196,13 +171,8 @@ pub async fn rating_page(
         .ok_or_else(unknown_link)?;
     drop(conn);
     let token = field(&query, "token").unwrap_or_default();
-    no_store(page::rating(
-        &req,
-        &state.base_url(&req),
-        token,
-        &rated,
-        false,
-    ))
+    let page = page::rating(&req, &state.base_url(&req), token, &rated, false)?;
+    Ok(no_store(page))
 }
 
 /// The rating page's form.
@@ -283,21 +253,6 @@ pub async fn rate(
     drop(conn);
     tracing::info!(enquiry = %id, score, "reception rated");
     let token = field(&form, "token").unwrap_or_default();
-    no_store(page::rating(
-        &req,
-        &state.base_url(&req),
-        token,
-        &rated,
-        true,
-    ))
-}
-
-/// A page of a secret link: never cached, never told to another site.
-fn no_store(response: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
-    let mut response = response?;
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    let page = page::rating(&req, &state.base_url(&req), token, &rated, true)?;
+    Ok(no_store(page))
 }
